@@ -1,0 +1,190 @@
+//! leap-mock: a local, offline stand-in for Leap's staging environment.
+//!
+//! [`Application::build`] binds the listener (port 0 in tests), starts the background workers and
+//! returns; [`Application::run_until_stopped`] serves until SIGTERM / Ctrl-C (or a stop through
+//! [`Application::handle`]), then drains requests and stops the workers.
+
+pub mod auth;
+pub mod background;
+pub mod clock;
+pub mod error;
+pub mod extract;
+pub mod flow;
+pub mod health;
+pub mod metrics;
+pub mod routes;
+pub mod scheduler;
+pub mod settings;
+pub mod state;
+pub mod telemetry;
+pub mod tenants;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+
+use crate::background::{Readiness, Workers};
+use crate::clock::Clock;
+use crate::error::{ApiError, Family};
+use crate::metrics::Metrics;
+use crate::scheduler::Scheduler;
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::tenants::{DEMO_API_KEY, Tenants};
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    workers: Workers,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    /// Binds the listener and starts the background workers; serving starts with
+    /// [`Application::run_until_stopped`].
+    pub async fn build(settings: Settings) -> std::io::Result<Self> {
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot listen on {}:{}: {e}",
+                        settings.server.host, settings.server.port
+                    ),
+                )
+            })?;
+        let port = listener.local_addr()?.port();
+        let public_url = settings.public_url(port);
+        let settings = Arc::new(settings);
+
+        let readiness = Readiness::default();
+        readiness.set("settings", true);
+        let clock = Clock::new(settings.time_scale);
+        let (scheduler, scheduler_runner) = Scheduler::new(clock);
+        let mut workers = Workers::new(readiness.clone());
+        workers.spawn("scheduler", |stop| scheduler_runner.run(stop));
+
+        let state = web::Data::new(AppState {
+            tenants: Tenants::from_settings(&settings, &public_url),
+            public_url,
+            metrics: Arc::new(Metrics::new()),
+            readiness,
+            clock,
+            scheduler,
+            settings: settings.clone(),
+        });
+
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .app_data(web::QueryConfig::default().error_handler(|err, req| {
+                    ApiError::bad_request(
+                        Family::of(req.path()),
+                        format!("Invalid query string: {err}"),
+                    )
+                    .into()
+                }))
+                .app_data(web::PathConfig::default().error_handler(|err, req| {
+                    ApiError::bad_request(Family::of(req.path()), format!("Invalid path: {err}"))
+                        .into()
+                }))
+                .wrap(from_fn(telemetry::observe))
+                .configure(configure_routes)
+                .default_service(web::to(routes::not_found))
+        })
+        .listen(listener)?
+        .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .run();
+
+        tracing::info!("{}", banner(&state, port));
+        Ok(Self {
+            port,
+            server,
+            workers,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.state.public_url
+    }
+
+    /// Stops the server from elsewhere (tests); `graceful` lets in-flight requests finish.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped, then lets in-flight requests finish and stops the workers.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let result = self.server.await;
+        tracing::info!("HTTP server stopped; stopping background workers");
+        let grace = Duration::from_secs(self.state.settings.server.shutdown_timeout_secs.max(1));
+        self.workers.shutdown(grace).await;
+        tracing::info!("leap-mock stopped");
+        result
+    }
+}
+
+/// Every route of the app. Order matters where patterns overlap: fixed paths before the
+/// catch-all Connect pages.
+fn configure_routes(cfg: &mut web::ServiceConfig) {
+    health::configure(cfg);
+    flow::configure(cfg);
+}
+
+/// The start-up block: where to point a browser and an API client.
+fn banner(state: &AppState, port: u16) -> String {
+    let url = &state.public_url;
+    let mut out = format!(
+        "leap-mock {} listening on {}:{port} (time_scale {})\n\
+         \x20 REST API       {url}   (stands in for https://api.staging.leap.energy)\n\
+         \x20 Connect pages  {url}   (stands in for https://staging.addleap.com)\n\
+         \x20 health {url}/healthz · ready {url}/readyz · metrics {url}/metrics",
+        env!("CARGO_PKG_VERSION"),
+        state.settings.server.host,
+        state.clock.scale(),
+    );
+    if state.tenants.iter().next().is_none() {
+        out.push_str("\n  no orgs configured: set LEAP_MOCK__ORGS__<NAME>__API_KEY to add one");
+    }
+    for org in state.tenants.iter() {
+        // Only the well-known demo key is printed whole; real-looking keys stay out of logs.
+        let key = if org.api_key == DEMO_API_KEY {
+            org.api_key.clone()
+        } else {
+            let head: String = org.api_key.chars().take(4).collect();
+            format!("{head}… (from your settings)")
+        };
+        out.push_str(&format!(
+            "\n  org {:?}\n\
+             \x20   API key           {key}\n\
+             \x20   test utility      {url}/{name}/staging-test-utility-caiso/getting-started?refId=my-ref-1\n\
+             \x20                     {url}/{name}/staging-test-utility-nyiso/getting-started?refId=my-ref-1\n\
+             \x20   final redirect    {}\n\
+             \x20   try               curl -H 'Authorization: Bearer {}' {url}/v1.1/webhooks",
+            org.name,
+            org.redirect_url,
+            if org.api_key == DEMO_API_KEY { DEMO_API_KEY } else { "<api key>" },
+            name = org.name,
+        ));
+        if let Some(webhook_url) = &org.webhook_url {
+            out.push_str(&format!("\n    webhooks to       {webhook_url}"));
+        }
+    }
+    out
+}
+
+/// A settings error as the binary reports it (exit code 2).
+pub fn settings_error_exit(e: &settings::SettingsError) -> ! {
+    eprintln!("leap-mock: {e}");
+    std::process::exit(2)
+}

@@ -1,0 +1,113 @@
+//! The `leap-mock` binary: `serve` (default), `healthcheck`, `--version`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use leap_mock::settings::{ENV_CONFIG_FILE, Settings};
+use leap_mock::{Application, telemetry};
+
+#[derive(Parser)]
+#[command(
+    name = "leap-mock",
+    version,
+    about = "A local, offline mock of Leap's staging environment"
+)]
+struct Cli {
+    /// Settings file (TOML), layered over the built-in defaults; env vars override it.
+    #[arg(long, global = true, env = ENV_CONFIG_FILE, value_name = "PATH")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Exit 0 if GET /healthz answers 200 within 2 s, else 1 (for container health checks).
+    Healthcheck {
+        /// Base URL or full /healthz URL; default: the configured port on 127.0.0.1.
+        #[arg(long)]
+        url: Option<String>,
+    },
+}
+
+fn load_settings(cli: &Cli) -> Settings {
+    match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => leap_mock::settings_error_exit(&e),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match &cli.command {
+        None | Some(Command::Serve) => serve(load_settings(&cli)),
+        Some(Command::Healthcheck { url }) => {
+            let url = match url {
+                Some(u) => u.clone(),
+                None => {
+                    let s = load_settings(&cli);
+                    format!("http://127.0.0.1:{}", s.server.port)
+                }
+            };
+            healthcheck(&url)
+        }
+    }
+}
+
+fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+}
+
+fn serve(settings: Settings) -> ExitCode {
+    telemetry::init(&settings.log);
+    let result = runtime().and_then(|rt| {
+        rt.block_on(async move {
+            Application::build(settings)
+                .await?
+                .run_until_stopped()
+                .await
+        })
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "leap-mock failed");
+            eprintln!("leap-mock: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn healthcheck(url: &str) -> ExitCode {
+    let url = if url.trim_end_matches('/').ends_with("/healthz") {
+        url.to_string()
+    } else {
+        format!("{}/healthz", url.trim_end_matches('/'))
+    };
+    let ok = runtime()
+        .map(|rt| {
+            rt.block_on(async {
+                let client = reqwest::Client::builder()
+                    .timeout(Duration::from_secs(2))
+                    .build();
+                match client {
+                    Ok(c) => matches!(c.get(&url).send().await, Ok(r) if r.status() == 200),
+                    Err(_) => false,
+                }
+            })
+        })
+        .unwrap_or(false);
+    if ok {
+        println!("healthy: {url}");
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("unhealthy: {url} did not answer 200 within 2 s");
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,432 @@
+//! Typed settings: embedded `config/default.toml` < optional TOML file < `LEAP_MOCK__*` env vars.
+//!
+//! Everything is parsed and checked here, once, so the rest of the program only ever sees valid
+//! values. A bad value becomes a [`SettingsError`] naming the key, which `main` turns into exit 2.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+use url::Url;
+
+/// The defaults, embedded so the binary needs no files next to it.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// Prefix of the environment variables that override settings (`LEAP_MOCK__SERVER__PORT`).
+pub const ENV_PREFIX: &str = "LEAP_MOCK";
+/// Environment variable naming an optional settings file (same as `--config`).
+pub const ENV_CONFIG_FILE: &str = "LEAP_MOCK_CONFIG";
+
+/// Keys whose environment value is a comma-separated list.
+const ENV_LIST_KEYS: &[&str] = &[];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// Multiplies every delay the mock makes (retries, delayed status changes, expiry).
+    pub time_scale: f64,
+    pub server: ServerSettings,
+    pub log: LogSettings,
+    pub limits: LimitSettings,
+    pub admin: AdminSettings,
+    /// Orgs keyed by name; disabled ones are removed during validation.
+    pub orgs: BTreeMap<String, OrgSettings>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    /// Empty means "derive from the bound port"; see [`Settings::public_url`].
+    pub public_url: String,
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "String")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+impl TryFrom<String> for LogFormat {
+    type Error = String;
+    fn try_from(value: String) -> Result<Self, String> {
+        match value.as_str() {
+            "pretty" => Ok(LogFormat::Pretty),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("expected \"pretty\" or \"json\", got {other:?}")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    pub max_body_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdminSettings {
+    /// Empty = the `/_mock/*` API needs no token.
+    pub token: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgSettings {
+    pub api_key: String,
+    #[serde(default)]
+    pub redirect_url: String,
+    #[serde(default)]
+    pub webhook_url: String,
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// A setting that could not be accepted: which key, and what was expected instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsError {
+    pub key: String,
+    pub env: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "invalid settings: {}", self.message)
+        } else {
+            write!(
+                f,
+                "invalid setting `{}` (env {}): {}",
+                self.key, self.env, self.message
+            )
+        }
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
+impl SettingsError {
+    fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
+        let key = key.into();
+        let env = env_name(&key);
+        Self {
+            key,
+            env,
+            message: message.into(),
+        }
+    }
+}
+
+/// `server.port` -> `LEAP_MOCK__SERVER__PORT`.
+pub fn env_name(key: &str) -> String {
+    if key.is_empty() {
+        return format!("{ENV_PREFIX}__*");
+    }
+    format!(
+        "{ENV_PREFIX}__{}",
+        key.replace('.', "__")
+            .replace(['[', ']'], "")
+            .to_uppercase()
+    )
+}
+
+impl Settings {
+    /// Settings from the embedded defaults, an optional file and the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Self::load_from(file, env)
+    }
+
+    /// Settings from the embedded defaults, an optional file and the given environment map (tests
+    /// pass their own map instead of touching the process environment).
+    pub fn load_from(
+        file: Option<&Path>,
+        env: HashMap<String, String>,
+    ) -> Result<Self, SettingsError> {
+        let mut builder =
+            Config::builder().add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(SettingsError::new(
+                    "",
+                    format!("settings file {} does not exist", path.display()),
+                ));
+            }
+            builder = builder.add_source(File::from(PathBuf::from(path)).format(FileFormat::Toml));
+        }
+        let mut environment = Environment::with_prefix(ENV_PREFIX)
+            .prefix_separator("__")
+            .separator("__")
+            .try_parsing(true)
+            .source(Some(env));
+        if !ENV_LIST_KEYS.is_empty() {
+            environment = environment.list_separator(",");
+            for key in ENV_LIST_KEYS {
+                environment = environment.with_list_parse_key(key);
+            }
+        }
+        let raw = builder
+            .add_source(environment)
+            .build()
+            .map_err(|e| SettingsError::new("", e.to_string()))?;
+        let value: config::Value = raw
+            .try_deserialize()
+            .map_err(|e| SettingsError::new("", e.to_string()))?;
+        let settings: Settings = serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            let raw = e.into_inner().to_string();
+            SettingsError::new(key_of(&path, &raw), clean_serde_message(&raw))
+        })?;
+        settings.validated()
+    }
+
+    /// Checks what types alone cannot express, and drops disabled orgs.
+    fn validated(mut self) -> Result<Self, SettingsError> {
+        if !(self.time_scale.is_finite() && self.time_scale > 0.0) {
+            return Err(SettingsError::new(
+                "time_scale",
+                format!(
+                    "expected a number greater than 0 (1.0 = real time), got {}",
+                    self.time_scale
+                ),
+            ));
+        }
+        if self.server.host.trim().is_empty() {
+            return Err(SettingsError::new(
+                "server.host",
+                "expected an address to listen on, e.g. 0.0.0.0",
+            ));
+        }
+        if !self.server.public_url.is_empty() {
+            check_http_url("server.public_url", &self.server.public_url)?;
+            self.server.public_url = self.server.public_url.trim_end_matches('/').to_string();
+        }
+        if self.limits.max_body_bytes == 0 {
+            return Err(SettingsError::new(
+                "limits.max_body_bytes",
+                "expected a positive number of bytes",
+            ));
+        }
+        if let Err(e) = tracing_subscriber::EnvFilter::builder().parse(&self.log.level) {
+            return Err(SettingsError::new(
+                "log.level",
+                format!(
+                    "expected a level (error, warn, info, debug, trace) or filter directives: {e}"
+                ),
+            ));
+        }
+        self.orgs.retain(|_, org| org.enabled);
+        let mut seen_keys: HashMap<&str, &str> = HashMap::new();
+        for (name, org) in &self.orgs {
+            if !is_valid_org_name(name) {
+                return Err(SettingsError::new(
+                    format!("orgs.{name}"),
+                    "expected an org name of 1-64 letters, digits, '-' or '_' (it is used in URLs)",
+                ));
+            }
+            if org.api_key.trim().is_empty() {
+                return Err(SettingsError::new(
+                    format!("orgs.{name}.api_key"),
+                    "expected a non-empty API key",
+                ));
+            }
+            if let Some(other) = seen_keys.insert(org.api_key.as_str(), name.as_str()) {
+                return Err(SettingsError::new(
+                    format!("orgs.{name}.api_key"),
+                    format!(
+                        "expected a key unique to this org, but org `{other}` uses the same key"
+                    ),
+                ));
+            }
+            if !org.redirect_url.is_empty() {
+                check_http_url(&format!("orgs.{name}.redirect_url"), &org.redirect_url)?;
+            }
+            if !org.webhook_url.is_empty() {
+                check_http_url(&format!("orgs.{name}.webhook_url"), &org.webhook_url)?;
+            }
+        }
+        Ok(self)
+    }
+
+    /// The base URL for links and redirects, given the port actually bound.
+    pub fn public_url(&self, bound_port: u16) -> String {
+        if self.server.public_url.is_empty() {
+            format!("http://localhost:{bound_port}")
+        } else {
+            self.server.public_url.clone()
+        }
+    }
+}
+
+/// Org names appear in URL paths, so they are restricted to URL-safe characters.
+pub fn is_valid_org_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn check_http_url(key: &str, value: &str) -> Result<(), SettingsError> {
+    match Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(()),
+        _ => Err(SettingsError::new(
+            key,
+            format!("expected an absolute http:// or https:// URL, got {value:?}"),
+        )),
+    }
+}
+
+/// The full key of a deserialisation error: serde reports missing and unknown fields at the
+/// enclosing table, so the field named in the message is appended.
+fn key_of(path: &str, message: &str) -> String {
+    // The config crate names missing fields by their full key itself.
+    if let Some(rest) = message.strip_prefix(MISSING_PREFIX) {
+        return rest.trim_end_matches('"').to_string();
+    }
+    let path = if path == "." { "" } else { path };
+    let field = ["missing field `", "unknown field `"]
+        .iter()
+        .find_map(|p| message.strip_prefix(p))
+        .and_then(|rest| rest.split('`').next());
+    match field {
+        Some(f) if !path.ends_with(f) && path.is_empty() => f.to_string(),
+        Some(f) if !path.ends_with(f) => format!("{path}.{f}"),
+        _ => path.to_string(),
+    }
+}
+
+const MISSING_PREFIX: &str = "missing configuration field \"";
+
+/// serde messages carry a trailing location from the config crate; keep the useful part.
+fn clean_serde_message(message: &str) -> String {
+    if message.starts_with(MISSING_PREFIX) || message.starts_with("missing field") {
+        return "this key is required but was not set".to_string();
+    }
+    let message = message.split(" for key `").next().unwrap_or(message);
+    let message = message
+        .split(" in the environment")
+        .next()
+        .unwrap_or(message);
+    message.trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_load_with_demo_org() {
+        let s = Settings::load_from(None, HashMap::new()).expect("defaults are valid");
+        assert_eq!(s.server.port, 8080);
+        assert_eq!(s.server.host, "0.0.0.0");
+        assert_eq!(s.time_scale, 1.0);
+        assert_eq!(s.orgs["demo"].api_key, "leap-mock-demo-key");
+        assert_eq!(s.public_url(8080), "http://localhost:8080");
+    }
+
+    #[test]
+    fn env_overrides_and_adds_orgs() {
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("LEAP_MOCK__SERVER__PORT", "9999"),
+                ("LEAP_MOCK__TIME_SCALE", "0.001"),
+                ("LEAP_MOCK__ORGS__ACME__API_KEY", "acme-key"),
+                (
+                    "LEAP_MOCK__ORGS__ACME__REDIRECT_URL",
+                    "https://acme.test/done",
+                ),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(s.server.port, 9999);
+        assert_eq!(s.time_scale, 0.001);
+        assert_eq!(s.orgs["acme"].redirect_url, "https://acme.test/done");
+        assert!(s.orgs.contains_key("demo"));
+    }
+
+    #[test]
+    fn numeric_api_key_from_env_stays_a_string() {
+        let s = Settings::load_from(None, env(&[("LEAP_MOCK__ORGS__N__API_KEY", "12345")]))
+            .expect("valid");
+        assert_eq!(s.orgs["n"].api_key, "12345");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let cases = [
+            ("LEAP_MOCK__SERVER__PORT", "abc", "server.port"),
+            ("LEAP_MOCK__SERVER__PORT", "70000", "server.port"),
+            ("LEAP_MOCK__TIME_SCALE", "-1", "time_scale"),
+            ("LEAP_MOCK__TIME_SCALE", "fast", "time_scale"),
+            ("LEAP_MOCK__SERVER__PROT", "1", "server.prot"),
+            ("LEAP_MOCK__LOG__FORMAT", "xml", "log.format"),
+            ("LEAP_MOCK__LOG__LEVEL", "loud=[", "log.level"),
+            (
+                "LEAP_MOCK__ORGS__DEMO__REDIRECT_URL",
+                "not a url",
+                "orgs.demo.redirect_url",
+            ),
+            (
+                "LEAP_MOCK__ORGS__X__REDIRECT_URL",
+                "https://x.test",
+                "orgs.x.api_key",
+            ),
+            (
+                "LEAP_MOCK__LIMITS__MAX_BODY_BYTES",
+                "0",
+                "limits.max_body_bytes",
+            ),
+        ];
+        for (var, value, key) in cases {
+            let err = Settings::load_from(None, env(&[(var, value)]))
+                .expect_err(&format!("{var}={value} must be rejected"));
+            eprintln!("{err}");
+            assert!(
+                err.key.starts_with(key),
+                "{var}={value}: expected key {key}, got {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn disabled_org_is_removed() {
+        let s = Settings::load_from(None, env(&[("LEAP_MOCK__ORGS__DEMO__ENABLED", "false")]))
+            .expect("valid");
+        assert!(s.orgs.is_empty());
+    }
+
+    #[test]
+    fn env_name_maps_keys() {
+        assert_eq!(env_name("server.port"), "LEAP_MOCK__SERVER__PORT");
+        assert_eq!(
+            env_name("orgs.acme.api_key"),
+            "LEAP_MOCK__ORGS__ACME__API_KEY"
+        );
+    }
+}

@@ -1,0 +1,22 @@
+//! What every request handler can reach: settings, orgs, metrics, readiness, the scaled clock and
+//! the scheduler. Shared as `web::Data<AppState>`.
+
+use std::sync::Arc;
+
+use crate::background::Readiness;
+use crate::clock::Clock;
+use crate::metrics::Metrics;
+use crate::scheduler::Scheduler;
+use crate::settings::Settings;
+use crate::tenants::Tenants;
+
+pub struct AppState {
+    pub settings: Arc<Settings>,
+    /// Base URL for generated links, without a trailing slash.
+    pub public_url: String,
+    pub tenants: Tenants,
+    pub metrics: Arc<Metrics>,
+    pub readiness: Readiness,
+    pub clock: Clock,
+    pub scheduler: Scheduler,
+}

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 
 #[derive(Debug, Clone, Copy)]
 pub struct Clock {
@@ -31,8 +31,9 @@ impl Clock {
         tokio::time::sleep(self.scaled(real)).await
     }
 
+    /// Wall-clock time, to the microsecond as Leap's timestamps are.
     pub fn now(&self) -> DateTime<Utc> {
-        Utc::now()
+        Utc::now().trunc_subsecs(6)
     }
 }
 

@@ -7,6 +7,7 @@
 pub mod auth;
 pub mod background;
 pub mod clock;
+pub mod domain;
 pub mod error;
 pub mod extract;
 pub mod flow;
@@ -16,6 +17,7 @@ pub mod routes;
 pub mod scheduler;
 pub mod settings;
 pub mod state;
+pub mod store;
 pub mod telemetry;
 pub mod tenants;
 
@@ -34,6 +36,7 @@ use crate::metrics::Metrics;
 use crate::scheduler::Scheduler;
 use crate::settings::Settings;
 use crate::state::AppState;
+use crate::store::Store;
 use crate::tenants::{DEMO_API_KEY, Tenants};
 
 pub struct Application {
@@ -68,8 +71,20 @@ impl Application {
         let mut workers = Workers::new(readiness.clone());
         workers.spawn("scheduler", |stop| scheduler_runner.run(stop));
 
+        let tenants = Tenants::from_settings(&settings, &public_url);
+        let store = Arc::new(Store::new(
+            tenants.iter().map(|t| {
+                let url = t
+                    .webhook_url
+                    .as_deref()
+                    .and_then(|u| url::Url::parse(u).ok());
+                (t.name.clone(), url)
+            }),
+            clock.now(),
+        ));
         let state = web::Data::new(AppState {
-            tenants: Tenants::from_settings(&settings, &public_url),
+            tenants,
+            store,
             public_url,
             metrics: Arc::new(Metrics::new()),
             readiness,

@@ -8,6 +8,7 @@ use crate::clock::Clock;
 use crate::metrics::Metrics;
 use crate::scheduler::Scheduler;
 use crate::settings::Settings;
+use crate::store::Store;
 use crate::tenants::Tenants;
 
 pub struct AppState {
@@ -19,4 +20,5 @@ pub struct AppState {
     pub readiness: Readiness,
     pub clock: Clock,
     pub scheduler: Scheduler,
+    pub store: Arc<Store>,
 }

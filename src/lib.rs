@@ -4,6 +4,8 @@
 //! returns; [`Application::run_until_stopped`] serves until SIGTERM / Ctrl-C (or a stop through
 //! [`Application::handle`]), then drains requests and stops the workers.
 
+pub mod admin;
+pub mod api;
 pub mod auth;
 pub mod background;
 pub mod clock;
@@ -20,6 +22,7 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod tenants;
+pub mod webhooks;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -153,6 +156,9 @@ impl Application {
 /// catch-all Connect pages.
 fn configure_routes(cfg: &mut web::ServiceConfig) {
     health::configure(cfg);
+    api::configure(cfg);
+    admin::configure(cfg);
+    // Last: the Connect pages' `/{org}/...` patterns would otherwise shadow fixed paths.
     flow::configure(cfg);
 }
 

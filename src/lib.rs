@@ -88,6 +88,7 @@ impl Application {
         let state = web::Data::new(AppState {
             tenants,
             store,
+            receiver_policy: Arc::new(domain::subscription::AnyReceiver),
             public_url,
             metrics: Arc::new(Metrics::new()),
             readiness,

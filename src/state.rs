@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::background::Readiness;
 use crate::clock::Clock;
+use crate::domain::subscription::ReceiverPolicy;
 use crate::metrics::Metrics;
 use crate::scheduler::Scheduler;
 use crate::settings::Settings;
@@ -21,4 +22,6 @@ pub struct AppState {
     pub clock: Clock,
     pub scheduler: Scheduler,
     pub store: Arc<Store>,
+    /// Rules receiver URLs must meet (strict mode, host allowlist) when subscriptions are made.
+    pub receiver_policy: Arc<dyn ReceiverPolicy + Send + Sync>,
 }

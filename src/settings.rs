@@ -129,9 +129,26 @@ impl SettingsError {
         Self {
             key,
             env,
-            message: message.into(),
+            message: one_line(&message.into()),
         }
     }
+}
+
+/// Start-up errors are promised as one line (log pipelines split on newlines), but TOML parse
+/// errors come with a multi-line source excerpt; keep the text and drop the excerpt.
+fn one_line(message: &str) -> String {
+    let is_excerpt = |line: &str| {
+        let line = line.trim_start_matches(|c: char| c.is_ascii_digit() || c == ' ');
+        line.starts_with('|')
+    };
+    message
+        .lines()
+        .filter(|line| !is_excerpt(line))
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect::<Vec<_>>()
+        .join(": ")
+        .replace(": in ", " in ")
 }
 
 /// `server.port` -> `LEAP_MOCK__SERVER__PORT`.
@@ -412,6 +429,18 @@ mod tests {
                 "{var}={value}: expected key {key}, got {err}"
             );
         }
+    }
+
+    #[test]
+    fn toml_syntax_errors_fit_on_one_line() {
+        let path = std::env::temp_dir().join(format!("leap-mock-{}.toml", uuid::Uuid::new_v4()));
+        std::fs::write(&path, "[server\nport = 1\n").expect("temp file");
+        let err = Settings::load_from(Some(&path), HashMap::new()).expect_err("syntax error");
+        let _ = std::fs::remove_file(&path);
+        let line = err.to_string();
+        assert!(!line.contains('\n'), "{line}");
+        assert!(line.contains("line 1, column 8"), "{line}");
+        assert!(line.contains("expected `]`"), "{line}");
     }
 
     #[test]

@@ -34,7 +34,6 @@ use actix_web::{App, HttpServer, web};
 
 use crate::background::{Readiness, Workers};
 use crate::clock::Clock;
-use crate::error::{ApiError, Family};
 use crate::metrics::Metrics;
 use crate::scheduler::Scheduler;
 use crate::settings::Settings;
@@ -98,20 +97,13 @@ impl Application {
         });
 
         let app_state = state.clone();
+        let max_body_bytes = settings.limits.max_body_bytes;
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(app_state.clone())
-                .app_data(web::QueryConfig::default().error_handler(|err, req| {
-                    ApiError::bad_request(
-                        Family::of(req.path()),
-                        format!("Invalid query string: {err}"),
-                    )
-                    .into()
-                }))
-                .app_data(web::PathConfig::default().error_handler(|err, req| {
-                    ApiError::bad_request(Family::of(req.path()), format!("Invalid path: {err}"))
-                        .into()
-                }))
+                .configure(|cfg| routes::extractor_configs(cfg, max_body_bytes))
+                // Outermost last: `observe` sees the final status of the re-wrapped errors.
+                .wrap(from_fn(routes::json_errors_on_api_paths))
                 .wrap(from_fn(telemetry::observe))
                 .configure(configure_routes)
                 .default_service(web::to(routes::not_found))

@@ -2,7 +2,12 @@
 
 mod admin;
 mod create_meters;
+mod errors;
 mod fixtures;
 mod health;
 mod helpers;
+mod metrics;
+mod readme;
+mod request_id;
+mod settings;
 mod webhooks_crud;

@@ -3,6 +3,9 @@
 mod admin;
 mod create_meters;
 mod fixtures;
+mod flow_pages;
+mod flow_scenarios;
+mod flow_support;
 mod health;
 mod helpers;
 mod webhooks_crud;

@@ -253,14 +253,25 @@ fn address_page(
              value: &str,
              autocomplete: &'static str,
              required: bool,
-             hint: Option<&'static str>| AddressField {
-        name,
-        label,
-        value: value.to_string(),
-        autocomplete,
-        required,
-        hint,
-        error: error_for(name),
+             hint: Option<&'static str>| {
+        let error = error_for(name);
+        let ids: Vec<String> = [
+            hint.map(|_| format!("{name}-hint")),
+            error.as_ref().map(|_| format!("{name}-error")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        AddressField {
+            name,
+            label,
+            value: value.to_string(),
+            autocomplete,
+            required,
+            hint,
+            error,
+            described_by: (!ids.is_empty()).then(|| ids.join(" ")),
+        }
     };
     let fields = vec![
         f(
@@ -286,7 +297,7 @@ fn address_page(
             &form.state,
             "address-level1",
             true,
-            Some("TX"),
+            Some("Texas addresses only: TX"),
         ),
         f(
             "postal_code",

@@ -161,7 +161,7 @@ async fn dispatch(
     let tail = info.get("tail").unwrap_or_default().to_string();
     let ctx = match Ctx::new(&state, &req, &org) {
         Ok(ctx) => ctx,
-        Err(page) => return page,
+        Err(page) => return *page,
     };
     let mut segments: Vec<&str> = tail.split('/').collect();
     if segments.last() == Some(&"") {
@@ -171,7 +171,7 @@ async fn dispatch(
     let form = if post {
         match request::read_form(payload).await {
             Ok(form) => form,
-            Err(page) => return page,
+            Err(page) => return *page,
         }
     } else {
         Vec::new()

@@ -81,6 +81,8 @@ pub struct AddressField {
     pub required: bool,
     pub hint: Option<&'static str>,
     pub error: Option<String>,
+    /// Ids of the hint and error paragraphs, for `aria-describedby`.
+    pub described_by: Option<String>,
 }
 
 #[derive(Template)]

@@ -34,13 +34,13 @@ pub struct Ctx {
 
 impl Ctx {
     /// The org's page context, or the page to answer instead (404 unknown org, 400 bad link).
-    pub fn new(state: &AppState, req: &HttpRequest, org: &str) -> Result<Ctx, HttpResponse> {
+    pub fn new(state: &AppState, req: &HttpRequest, org: &str) -> Result<Ctx, Box<HttpResponse>> {
         let Some(tenant) = state.tenants.by_name(org).cloned() else {
-            return Err(org_not_found(state, org));
+            return Err(Box::new(org_not_found(state, org)));
         };
         let query = req.query_string().to_string();
         if query.len() > MAX_QUERY_BYTES {
-            return Err(bad_request(
+            return Err(Box::new(bad_request(
                 StatusCode::BAD_REQUEST,
                 "This link is too long",
                 format!(
@@ -48,7 +48,7 @@ impl Ctx {
                     query.len()
                 ),
                 Some("Shorten the refId or the extra parameters and open the link again.".into()),
-            ));
+            )));
         }
         let pairs: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
             .map(|(k, v)| (k.into_owned(), v.into_owned()))
@@ -62,7 +62,9 @@ impl Ctx {
         // Older Leap quickstarts spelled it `ref-id`; current links use `refId`.
         let ref_id = match value_of("refId").or_else(|| value_of("ref-id")) {
             None => None,
-            Some(raw) => Some(RefId::parse(&raw).map_err(|reason| invalid_ref_id(&raw, &reason))?),
+            Some(raw) => {
+                Some(RefId::parse(&raw).map_err(|reason| Box::new(invalid_ref_id(&raw, &reason)))?)
+            }
         };
         let requested = pairs
             .iter()
@@ -159,24 +161,26 @@ pub fn org_not_found(state: &AppState, org: &str) -> HttpResponse {
 
 /// Reads a url-encoded form body: 413 page past [`MAX_FORM_BYTES`], 400 page for a value longer
 /// than [`MAX_FIELD_CHARS`].
-pub async fn read_form(mut payload: web::Payload) -> Result<Vec<(String, String)>, HttpResponse> {
+pub async fn read_form(
+    mut payload: web::Payload,
+) -> Result<Vec<(String, String)>, Box<HttpResponse>> {
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|e| {
-            bad_request(
+            Box::new(bad_request(
                 StatusCode::BAD_REQUEST,
                 "The form could not be read",
                 e.to_string(),
                 None,
-            )
+            ))
         })?;
         if body.len() + chunk.len() > MAX_FORM_BYTES {
-            return Err(bad_request(
+            return Err(Box::new(bad_request(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "The form is too large",
                 format!("Forms on these pages are limited to {MAX_FORM_BYTES} bytes."),
                 Some("Go back and shorten what you typed.".into()),
-            ));
+            )));
         }
         body.extend_from_slice(&chunk);
     }
@@ -188,7 +192,7 @@ pub async fn read_form(mut payload: web::Payload) -> Result<Vec<(String, String)
         .find(|(_, v)| v.chars().count() > MAX_FIELD_CHARS)
     {
         let name: String = name.chars().take(40).collect();
-        return Err(bad_request(
+        return Err(Box::new(bad_request(
             StatusCode::BAD_REQUEST,
             "A value is too long",
             format!(
@@ -196,7 +200,7 @@ pub async fn read_form(mut payload: web::Payload) -> Result<Vec<(String, String)
                 value.chars().count()
             ),
             Some("Go back and shorten it.".into()),
-        ));
+        )));
     }
     Ok(pairs)
 }

@@ -439,7 +439,7 @@ async fn ercot_form_rejects_other_addresses_keeping_what_was_typed() {
     assert!(!html.contains("<script>alert(1)"), "escaped");
     assert!(html.contains("ERCOT serves Texas"));
     assert!(html.contains("not in Texas"));
-    assert!(html.contains("id=\"state\" name=\"state\" value=\"CA\" autocomplete=\"address-level1\" required aria-required=\"true\" aria-invalid=\"true\" aria-describedby=\"state-error\""));
+    assert!(html.contains("id=\"state\" name=\"state\" value=\"CA\" autocomplete=\"address-level1\" required aria-required=\"true\" aria-invalid=\"true\" aria-describedby=\"state-hint state-error\""));
     assert_eq!(
         lines(&app, "demo").await,
         ["session CREATED"],

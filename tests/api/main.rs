@@ -3,6 +3,7 @@
 mod admin;
 mod create_meters;
 mod fixtures;
+mod flow_browser;
 mod flow_pages;
 mod flow_scenarios;
 mod flow_support;

@@ -940,6 +940,19 @@ steps = [
     }
 
     #[test]
+    fn readme_example_loads() {
+        let readme = include_str!("../../README.md");
+        let start = readme
+            .find("# my-cases.toml")
+            .expect("README has the custom test case example");
+        let block = &readme[start..];
+        let block = &block[..block.find("```").expect("end of the example")];
+        let c = load_user(block).expect("the README example is valid");
+        let case = c.get("caiso_meters_lost_authorization").unwrap();
+        assert_eq!(case.steps[4].delay, Duration::from_secs(7 * 86_400));
+    }
+
+    #[test]
     fn errors_name_the_test_case_and_step() {
         let cases = [
             (

@@ -7,6 +7,7 @@
 //! others through the scheduler while the caller awaits); later steps are chained on the
 //! scheduler, one job at a time — never a sleeping task per step.
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -38,6 +39,8 @@ struct Inner {
     scheduler: Scheduler,
     clock: Clock,
     runs: Mutex<Runs>,
+    /// Sessions with an expiry check on the scheduler: one job per live session, not per touch.
+    expiry_pending: Mutex<HashSet<(String, RefId)>>,
 }
 
 /// What one applied command produced.
@@ -91,6 +94,7 @@ impl Engine {
                 scheduler,
                 clock,
                 runs: Mutex::new(Runs::default()),
+                expiry_pending: Mutex::new(HashSet::new()),
             }),
         }
     }
@@ -165,39 +169,66 @@ impl Engine {
         Ok(committed.events)
     }
 
-    /// In 24 h of Leap time, closes the session if nobody touched it meanwhile.
+    /// Makes sure an expiry check is scheduled for the session (24 h of Leap time from now).
     fn schedule_expiry(&self, org: &str, ref_id: &RefId) {
-        let Some((generation, last)) = self.inner.store.read(org, |data| {
-            data.sessions
-                .get(ref_id)
-                .filter(|s| !s.status.is_final())
-                .map(|s| (s.sessions, s.last_interaction))
-        }) else {
-            return;
-        };
-        let engine = self.clone();
-        let (org, ref_id) = (org.to_string(), ref_id.clone());
-        self.inner.scheduler.after(SESSION_IDLE_LIMIT, move || {
-            let now = engine.now();
-            let result = engine.inner.store.commit(&org, now, |data| {
-                let events = match data.sessions.get_mut(&ref_id) {
-                    Some(s)
-                        if s.sessions == generation
-                            && s.last_interaction == last
-                            && !s.status.is_final() =>
-                    {
-                        s.close(now).map_err(|e| e.to_string())?
-                    }
-                    _ => Vec::new(),
-                };
-                Ok::<_, String>(((), events))
-            });
-            if let Ok(c) = result {
-                if !c.events.is_empty() {
-                    tracing::info!(org, ref_id = %ref_id, "Connect session idle for 24 h: CLOSED");
-                }
+        let key = (org.to_string(), ref_id.clone());
+        if self.expiry_pending().insert(key.clone()) {
+            let engine = self.clone();
+            self.inner
+                .scheduler
+                .after(SESSION_IDLE_LIMIT, move || engine.check_expiry(key));
+        }
+    }
+
+    fn expiry_pending(&self) -> std::sync::MutexGuard<'_, HashSet<(String, RefId)>> {
+        self.inner
+            .expiry_pending
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Closes the session if it has been idle for the limit; if it was touched meanwhile, checks
+    /// again when the limit would be reached.
+    fn check_expiry(&self, key: (String, RefId)) {
+        // Cleared first: a touch from now on schedules its own check.
+        self.expiry_pending().remove(&key);
+        let (org, ref_id) = &key;
+        let now = self.now();
+        let limit = self.idle_limit();
+        let result = self.inner.store.commit(org, now, |data| {
+            let Some(session) = data.sessions.get_mut(ref_id) else {
+                return Ok((None, Vec::new()));
+            };
+            if session.status.is_final() {
+                return Ok((None, Vec::new()));
+            }
+            let idle = now - session.last_interaction;
+            if idle >= limit {
+                let events = session.close(now).map_err(|e| e.to_string())?;
+                Ok((None, events))
+            } else {
+                Ok::<_, String>((Some(limit - idle), Vec::new()))
             }
         });
+        match result {
+            Ok(c) if !c.events.is_empty() => {
+                tracing::info!(org, ref_id = %ref_id, "Connect session idle for 24 h: CLOSED");
+            }
+            Ok(c) => {
+                if let Some(remaining) = c.value.and_then(|d| d.to_std().ok()) {
+                    if self.expiry_pending().insert(key.clone()) {
+                        let engine = self.clone();
+                        // `remaining` is wall-clock (already scaled) time.
+                        self.inner
+                            .scheduler
+                            .after_scaled(remaining, move || engine.check_expiry(key));
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(org, ref_id = %ref_id, error = %e, "session expiry check failed")
+            }
+        }
     }
 
     /// Applies one command for a refId. `run_meters` are the meters created earlier by the same
@@ -446,4 +477,40 @@ fn live_session<'a>(
     data.sessions
         .get_mut(ref_id)
         .ok_or_else(|| format!("no Connect session for refId {ref_id} (was the org reset?)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn engine() -> Engine {
+        let clock = Clock::new(1.0);
+        let (scheduler, _runner) = Scheduler::new(clock);
+        let store = Arc::new(Store::new([("acme".to_string(), None)], clock.now()));
+        Engine::new(Catalogue::builtin().unwrap(), store, scheduler, clock)
+    }
+
+    #[test]
+    fn opening_flags_requested_utilities_and_moving_on_updates_once() {
+        let e = engine();
+        let r = RefId::parse("ref-1").unwrap();
+        let opened = e.open_session("acme", &r, &[UtilityName::Pge]);
+        assert_eq!(opened.len(), 1, "CREATED");
+        assert!(e.open_session("acme", &r, &[UtilityName::Sce]).is_empty());
+        assert_eq!(e.move_on("acme", &r).len(), 1, "UPDATED");
+        assert!(e.move_on("acme", &r).is_empty(), "once per session");
+        let (status, required) = e.inner.store.read("acme", |d| {
+            let s = &d.sessions[&r];
+            let required: Vec<_> = s
+                .utilities
+                .iter()
+                .filter(|u| u.utility_is_required)
+                .map(|u| u.utility_name)
+                .collect();
+            (s.status, required)
+        });
+        assert_eq!(status, SessionStatus::Updated);
+        assert_eq!(required, [UtilityName::Pge, UtilityName::Sce]);
+        assert_eq!(e.expiry_pending().len(), 1, "one expiry check per session");
+    }
 }

@@ -16,6 +16,7 @@ pub mod flow;
 pub mod health;
 pub mod metrics;
 pub mod routes;
+pub mod scenarios;
 pub mod scheduler;
 pub mod settings;
 pub mod state;
@@ -84,6 +85,13 @@ impl Application {
             }),
             clock.now(),
         ));
+        let catalogue = scenarios::Catalogue::load(
+            Some(settings.scenarios.file.as_str())
+                .filter(|f| !f.is_empty())
+                .map(std::path::Path::new),
+        )
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
+        let scenarios = scenarios::Engine::new(catalogue, store.clone(), scheduler.clone(), clock);
         let state = web::Data::new(AppState {
             tenants,
             store,
@@ -93,6 +101,7 @@ impl Application {
             readiness,
             clock,
             scheduler,
+            scenarios,
             settings: settings.clone(),
         });
 

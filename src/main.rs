@@ -1,10 +1,11 @@
-//! The `leap-mock` binary: `serve` (default), `healthcheck`, `--version`.
+//! The `leap-mock` binary: `serve` (default), `healthcheck`, `test-cases`, `--version`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+use leap_mock::scenarios::Catalogue;
 use leap_mock::settings::{ENV_CONFIG_FILE, Settings};
 use leap_mock::{Application, telemetry};
 
@@ -32,6 +33,12 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// Print the test-case catalogue (built-in plus `scenarios.file`) and exit.
+    TestCases {
+        /// Print JSON (as `GET /_mock/test-cases` does) instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn load_settings(cli: &Cli) -> Settings {
@@ -55,7 +62,47 @@ fn main() -> ExitCode {
             };
             healthcheck(&url)
         }
+        Some(Command::TestCases { json }) => test_cases(&load_settings(&cli), *json),
     }
+}
+
+fn test_cases(settings: &Settings, json: bool) -> ExitCode {
+    let file = Some(settings.scenarios.file.as_str())
+        .filter(|f| !f.is_empty())
+        .map(std::path::Path::new);
+    let catalogue = match Catalogue::load(file) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("leap-mock: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if json {
+        let cases: Vec<_> = catalogue.cases().iter().map(|c| c.view()).collect();
+        let text = serde_json::to_string_pretty(&serde_json::json!({ "test_cases": cases }))
+            .unwrap_or_default();
+        println!("{text}");
+        return ExitCode::SUCCESS;
+    }
+    for case in catalogue.cases() {
+        println!(
+            "{:<40} {:<5} {:<7} {:<8} {}",
+            case.id,
+            case.iso.as_str(),
+            format!("{:?}", case.group).to_lowercase(),
+            format!("{:?}", case.outcome).to_lowercase(),
+            case.label
+        );
+        for (i, step) in case.steps.iter().enumerate() {
+            let delay = if step.delay.is_zero() {
+                String::new()
+            } else {
+                format!("after {} ", humantime::format_duration(step.delay))
+            };
+            println!("    {}. {delay}{}", i + 1, step.command.summary());
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn runtime() -> std::io::Result<tokio::runtime::Runtime> {

@@ -10,6 +10,8 @@ use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
 use url::Url;
 
+use crate::domain::enums::TransmissionRegion;
+
 /// The defaults, embedded so the binary needs no files next to it.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 
@@ -30,6 +32,7 @@ pub struct Settings {
     pub log: LogSettings,
     pub limits: LimitSettings,
     pub admin: AdminSettings,
+    pub scenarios: ScenarioSettings,
     /// Orgs keyed by name; disabled ones are removed during validation.
     pub orgs: BTreeMap<String, OrgSettings>,
 }
@@ -84,6 +87,14 @@ pub struct AdminSettings {
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
+pub struct ScenarioSettings {
+    /// Empty = the built-in test-case catalogue only; else a TOML file that adds or replaces
+    /// test cases (checked at start-up).
+    pub file: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OrgSettings {
     pub api_key: String,
     #[serde(default)]
@@ -92,6 +103,85 @@ pub struct OrgSettings {
     pub webhook_url: String,
     #[serde(default = "default_true")]
     pub enabled: bool,
+    /// Connect flows by URL title; empty = [`DEFAULT_FLOWS`]. Use [`OrgSettings::flows`].
+    #[serde(default)]
+    pub flows: FlowsSetting,
+}
+
+/// The Connect flows an org gets when it configures none: URL title and region.
+pub const DEFAULT_FLOWS: &[(&str, TransmissionRegion)] = &[
+    ("ca-utilities", TransmissionRegion::Caiso),
+    ("ny-utilities", TransmissionRegion::Nyiso),
+    ("pjm-utilities", TransmissionRegion::Pjm),
+    ("tx-address", TransmissionRegion::Ercot),
+];
+
+/// Regions the mock has Connect flows for.
+pub const FLOW_REGIONS: &[TransmissionRegion] = &[
+    TransmissionRegion::Caiso,
+    TransmissionRegion::Nyiso,
+    TransmissionRegion::Pjm,
+    TransmissionRegion::Ercot,
+];
+
+/// Path segments that cannot be flow titles: the test utilities live there.
+pub const RESERVED_FLOW_TITLES: &[&str] =
+    &["staging-test-utility-caiso", "staging-test-utility-nyiso"];
+
+/// An org's `flows`: a TOML table `{ <url-title> = "<REGION>" }`, or (handy in env vars) a string
+/// `"<url-title>=<REGION>,..."`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FlowsSetting(pub BTreeMap<String, TransmissionRegion>);
+
+impl<'de> Deserialize<'de> for FlowsSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Map(BTreeMap<String, String>),
+            Text(String),
+        }
+        let pairs: Vec<(String, String)> = match Raw::deserialize(d)? {
+            Raw::Map(map) => map.into_iter().collect(),
+            Raw::Text(text) => text
+                .split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(|pair| match pair.split_once('=') {
+                    Some((title, region)) => {
+                        Ok((title.trim().to_string(), region.trim().to_string()))
+                    }
+                    None => Err(serde::de::Error::custom(format!(
+                        "expected <url-title>=<REGION> pairs separated by commas, got {pair:?}"
+                    ))),
+                })
+                .collect::<Result<_, D::Error>>()?,
+        };
+        let mut flows = BTreeMap::new();
+        for (title, region) in pairs {
+            let region: TransmissionRegion = region
+                .trim()
+                .to_ascii_uppercase()
+                .parse()
+                .map_err(serde::de::Error::custom)?;
+            flows.insert(title, region);
+        }
+        Ok(FlowsSetting(flows))
+    }
+}
+
+impl OrgSettings {
+    /// The org's Connect flows (URL title -> region), the defaults when it sets none.
+    pub fn flows(&self) -> BTreeMap<String, TransmissionRegion> {
+        if self.flows.0.is_empty() {
+            DEFAULT_FLOWS
+                .iter()
+                .map(|(title, region)| (title.to_string(), *region))
+                .collect()
+        } else {
+            self.flows.0.clone()
+        }
+    }
 }
 
 fn default_true() -> bool {
@@ -278,6 +368,35 @@ impl Settings {
             if !org.webhook_url.is_empty() {
                 check_http_url(&format!("orgs.{name}.webhook_url"), &org.webhook_url)?;
             }
+            for (title, region) in &org.flows.0 {
+                let key = format!("orgs.{name}.flows");
+                if !is_valid_flow_title(title) {
+                    return Err(SettingsError::new(
+                        key,
+                        format!(
+                            "flow title {title:?}: expected 1-64 lower-case letters, digits, '-' or '_' (it is used in URLs)"
+                        ),
+                    ));
+                }
+                if RESERVED_FLOW_TITLES.contains(&title.as_str()) {
+                    return Err(SettingsError::new(
+                        key,
+                        format!("flow title {title:?} is reserved for the staging test utility"),
+                    ));
+                }
+                if !FLOW_REGIONS.contains(region) {
+                    return Err(SettingsError::new(
+                        key,
+                        format!(
+                            "flow {title:?}: the mock has Connect flows for CAISO, NYISO, PJM and ERCOT, not {region}"
+                        ),
+                    ));
+                }
+            }
+        }
+        if !self.scenarios.file.is_empty() {
+            crate::scenarios::Catalogue::load(Some(Path::new(&self.scenarios.file)))
+                .map_err(|e| SettingsError::new("scenarios.file", e.to_string()))?;
         }
         Ok(self)
     }
@@ -290,6 +409,15 @@ impl Settings {
             self.server.public_url.clone()
         }
     }
+}
+
+/// Flow titles are the second path segment of Connect URLs.
+pub fn is_valid_flow_title(title: &str) -> bool {
+    !title.is_empty()
+        && title.len() <= 64
+        && title
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
 }
 
 /// Org names appear in URL paths, so they are restricted to URL-safe characters.
@@ -448,6 +576,55 @@ mod tests {
         let s = Settings::load_from(None, env(&[("LEAP_MOCK__ORGS__DEMO__ENABLED", "false")]))
             .expect("valid");
         assert!(s.orgs.is_empty());
+    }
+
+    #[test]
+    fn flows_default_and_parse_from_env_string_or_table() {
+        let s = Settings::load_from(None, HashMap::new()).expect("valid");
+        let flows = s.orgs["demo"].flows();
+        assert_eq!(flows["ca-utilities"], TransmissionRegion::Caiso);
+        assert_eq!(flows["tx-address"], TransmissionRegion::Ercot);
+        assert_eq!(flows.len(), 4);
+
+        let s = Settings::load_from(
+            None,
+            env(&[(
+                "LEAP_MOCK__ORGS__DEMO__FLOWS",
+                "solar-ca=CAISO, solar-ny=nyiso",
+            )]),
+        )
+        .expect("valid");
+        let flows = s.orgs["demo"].flows();
+        assert_eq!(flows.len(), 2, "an org's own flows replace the defaults");
+        assert_eq!(flows["solar-ny"], TransmissionRegion::Nyiso);
+
+        let s = Settings::load_from(
+            None,
+            env(&[("LEAP_MOCK__ORGS__DEMO__FLOWS__HOME_TX", "ERCOT")]),
+        )
+        .expect("valid");
+        assert_eq!(s.orgs["demo"].flows()["home_tx"], TransmissionRegion::Ercot);
+    }
+
+    #[test]
+    fn bad_flows_and_scenario_files_name_their_key() {
+        for value in [
+            "x=MARS",
+            "nopair",
+            "Big=CAISO",
+            "a=ISONE",
+            "staging-test-utility-caiso=CAISO",
+        ] {
+            let err = Settings::load_from(None, env(&[("LEAP_MOCK__ORGS__DEMO__FLOWS", value)]))
+                .expect_err(value);
+            assert!(err.key.starts_with("orgs.demo.flows"), "{value}: {err}");
+        }
+        let err = Settings::load_from(
+            None,
+            env(&[("LEAP_MOCK__SCENARIOS__FILE", "/nonexistent/scenarios.toml")]),
+        )
+        .expect_err("missing file");
+        assert_eq!(err.key, "scenarios.file", "{err}");
     }
 
     #[test]

@@ -7,6 +7,7 @@ use crate::background::Readiness;
 use crate::clock::Clock;
 use crate::domain::subscription::ReceiverPolicy;
 use crate::metrics::Metrics;
+use crate::scenarios::Engine;
 use crate::scheduler::Scheduler;
 use crate::settings::Settings;
 use crate::store::Store;
@@ -22,6 +23,8 @@ pub struct AppState {
     pub clock: Clock,
     pub scheduler: Scheduler,
     pub store: Arc<Store>,
+    /// Runs test cases and moves Connect sessions (pages, headless trigger, expiry).
+    pub scenarios: Engine,
     /// Rules receiver URLs must meet (strict mode, host allowlist) when subscriptions are made.
     pub receiver_policy: Arc<dyn ReceiverPolicy + Send + Sync>,
 }

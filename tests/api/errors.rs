@@ -177,7 +177,7 @@ async fn unknown_paths_are_404_in_the_family_envelope_and_html_elsewhere() {
             json!({"error": "Not Found", "message": "The specified resource was not found"})
         );
     }
-    // Not an API path: a page for people.
+    // Not an API path: a page for people (here: the Connect pages' "org not configured").
     let resp = app.get("/no/such/page").await;
     assert_eq!(resp.status(), 404);
     assert!(
@@ -186,7 +186,7 @@ async fn unknown_paths_are_404_in_the_family_envelope_and_html_elsewhere() {
             .unwrap()
             .starts_with("text/html")
     );
-    assert!(resp.text().await.unwrap().contains("/no/such/page"));
+    assert!(resp.text().await.unwrap().contains("no org named"));
 }
 
 #[tokio::test]

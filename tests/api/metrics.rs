@@ -55,7 +55,10 @@ async fn requests_are_counted_by_route_template_never_by_raw_path() {
         r#"leap_mock_http_requests_total{method="POST",route="/v1.1/webhooks",status="200"} 1"#,
         r#"leap_mock_http_requests_total{method="DELETE",route="/v1.1/webhooks/{webhook_id}",status="200"} 1"#,
         r#"leap_mock_http_requests_total{method="DELETE",route="/v1.1/webhooks/{webhook_id}",status="404"} 1"#,
-        r#"leap_mock_http_requests_total{method="GET",route="unmatched",status="404"} 2"#,
+        // Unknown paths are labelled by the template that caught them (the Connect pages'
+        // catch-alls), never by the raw path.
+        r#"leap_mock_http_requests_total{method="GET",route="/{org}",status="404"} 1"#,
+        r#"leap_mock_http_requests_total{method="GET",route="/{org}/{slug}/{tail:.*}",status="404"} 1"#,
         r#"leap_mock_http_requests_total{method="GET",route="/healthz",status="200"} 1"#,
         r#"leap_mock_http_request_duration_seconds_count{method="GET",route="/healthz",status="200"} 1"#,
         &format!(

@@ -22,6 +22,10 @@ fn default_settings() -> BTreeMap<String, String> {
                 format!("{prefix}.{key}")
             };
             match value {
+                // An empty table (`flows = {}`) is a setting of its own, not a section.
+                toml::Value::Table(inner) if inner.is_empty() && !prefix.is_empty() => {
+                    out.insert(path, "{}".to_string());
+                }
                 toml::Value::Table(inner) => walk(&path, inner, out),
                 toml::Value::String(s) if s.is_empty() => {
                     out.insert(path, "\"\"".to_string());

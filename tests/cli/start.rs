@@ -45,12 +45,12 @@ fn json_log_format_writes_one_object_per_line_with_the_request_span() {
     let resp = crate::helpers::http(
         server.port,
         "GET",
-        "/v2/no-such-thing",
+        "/v1.1/webhooks/not-a-uuid",
         &[("x-request-id", "cli-json-log-1")],
         b"",
     )
     .expect("answer");
-    assert_eq!(resp.status, 404);
+    assert_eq!(resp.status, 405);
     assert_eq!(resp.header("x-request-id"), Some("cli-json-log-1"));
 
     server.wait_for_log("cli-json-log-1");
@@ -64,8 +64,8 @@ fn json_log_format_writes_one_object_per_line_with_the_request_span() {
         .find(|l| l["span"]["request_id"] == "cli-json-log-1")
         .expect("a log line for the request");
     assert_eq!(request["span"]["method"], "GET");
-    assert_eq!(request["span"]["route"], "unmatched");
-    assert_eq!(request["span"]["status"], 404);
+    assert_eq!(request["span"]["route"], "/v1.1/webhooks/{webhook_id}");
+    assert_eq!(request["span"]["status"], 405);
     assert!(request["span"]["latency_ms"].is_number(), "{request}");
     assert!(
         lines
@@ -83,7 +83,7 @@ fn pretty_logs_carry_the_request_id_and_route() {
     crate::helpers::http(
         server.port,
         "GET",
-        "/v2/nothing",
+        "/v1.1/webhooks",
         &[("x-request-id", "pretty-1")],
         b"",
     )
@@ -97,8 +97,8 @@ fn pretty_logs_carry_the_request_id_and_route() {
         .expect("request line");
     for field in [
         "method=GET",
-        "route=\"unmatched\"",
-        "status=404",
+        "route=\"/v1.1/webhooks\"",
+        "status=401",
         "latency_ms=",
     ] {
         assert!(line.contains(field), "{field} missing from {line}");

@@ -1,8 +1,10 @@
 //! Integration tests: the real app over HTTP. One binary, one module per area.
 
 mod admin;
+mod connect_api;
 mod create_meters;
 mod fixtures;
 mod health;
 mod helpers;
+mod meters;
 mod webhooks_crud;

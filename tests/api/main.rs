@@ -2,6 +2,7 @@
 
 mod admin;
 mod connect_api;
+mod contract;
 mod create_meters;
 mod fixtures;
 mod health;

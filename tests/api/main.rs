@@ -8,4 +8,5 @@ mod fixtures;
 mod health;
 mod helpers;
 mod meters;
+mod search_props;
 mod webhooks_crud;

@@ -33,6 +33,7 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub admin: AdminSettings,
     pub scenarios: ScenarioSettings,
+    pub create_meters: CreateMetersSettings,
     /// Orgs keyed by name; disabled ones are removed during validation.
     pub orgs: BTreeMap<String, OrgSettings>,
 }
@@ -91,6 +92,13 @@ pub struct ScenarioSettings {
     /// Empty = the built-in test-case catalogue only; else a TOML file that adds or replaces
     /// test cases (checked at start-up).
     pub file: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateMetersSettings {
+    /// Leap-time seconds a batch job stays PROCESSING (scaled by `time_scale`).
+    pub job_processing_secs: f64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -324,6 +332,13 @@ impl Settings {
         if !self.server.public_url.is_empty() {
             check_http_url("server.public_url", &self.server.public_url)?;
             self.server.public_url = self.server.public_url.trim_end_matches('/').to_string();
+        }
+        let job_secs = self.create_meters.job_processing_secs;
+        if !(job_secs.is_finite() && (0.0..=86_400.0).contains(&job_secs)) {
+            return Err(SettingsError::new(
+                "create_meters.job_processing_secs",
+                format!("expected seconds from 0 to 86400, got {job_secs}"),
+            ));
         }
         if self.limits.max_body_bytes == 0 {
             return Err(SettingsError::new(

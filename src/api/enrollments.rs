@@ -1,7 +1,44 @@
-//! Meters v2 enrollments: `GET /v2/meters/{meter_id}/enrollments`, `POST /v2/meters/enrollments/search`.
-//!
-//! (Filled in by issue 3.)
+//! Meters v2 enrollments: `GET /v2/meters/{meter_id}/enrollments`,
+//! `POST /v2/meters/enrollments/search` (same `MeterFilterRequest` and paging as the details
+//! search).
 
-use actix_web::web;
+use actix_web::{HttpResponse, web};
 
-pub fn configure(_cfg: &mut web::ServiceConfig) {}
+use crate::api::meters::{View, meter_id, meter_not_found, search_query, search_response};
+use crate::auth::Org;
+use crate::error::ApiError;
+use crate::extract::RawBody;
+use crate::routes::resource;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/v2/meters/enrollments/search", "POST").route(web::post().to(search_enrollments)),
+    )
+    .service(resource("/v2/meters/{meter_id}/enrollments", "GET").route(web::get().to(enrollment)));
+}
+
+async fn enrollment(
+    state: web::Data<AppState>,
+    org: Org,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = meter_id(&path)?;
+    state
+        .store
+        .read(&org.name, |d| {
+            d.meters
+                .get(&id)
+                .map(|m| HttpResponse::Ok().json(m.enrollment_view()))
+        })
+        .ok_or_else(|| meter_not_found(&id))
+}
+
+async fn search_enrollments(
+    state: web::Data<AppState>,
+    org: Org,
+    body: RawBody,
+) -> Result<HttpResponse, ApiError> {
+    let query = search_query(&body)?;
+    search_response(&state, &org.name, &query, View::Enrollment)
+}

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod connect;
 pub mod create_meters;
 pub mod enrollments;
+pub mod job_lists;
 pub mod meters;
 pub mod params;
 pub mod webhook_test;

@@ -161,6 +161,21 @@ impl PageToken {
     }
 }
 
+/// Opaque cursor tokens holding a string position (e.g. the last refId of a page).
+pub struct TextToken;
+
+impl TextToken {
+    pub fn encode(kind: &str, position: &str) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{kind}:{position}"))
+    }
+
+    pub fn decode(kind: &str, token: &str) -> Option<String> {
+        let bytes = URL_SAFE_NO_PAD.decode(token.trim()).ok()?;
+        let text = String::from_utf8(bytes).ok()?;
+        Some(text.strip_prefix(kind)?.strip_prefix(':')?.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -68,3 +68,136 @@ async fn admin_token_guards_mock_api() {
     assert_eq!(app.get_as(DEMO_KEY, "/_mock/events").await.status(), 403);
     assert_eq!(app.get_as("s3cret", "/_mock/events").await.status(), 200);
 }
+
+#[tokio::test]
+async fn reset_drops_one_org_or_all() {
+    let app = spawn_app_with(&[
+        ("LEAP_MOCK__ORGS__ACME__API_KEY", "acme-key"),
+        (
+            "LEAP_MOCK__ORGS__DEMO__WEBHOOK_URL",
+            "http://127.0.0.1:9/hook",
+        ),
+    ])
+    .await;
+    create_meter_over_http(&app, create_meter("demo-reset")).await;
+    let resp = app
+        .post_json_as(
+            "acme-key",
+            "/v1.1/meters",
+            &json!({"onboarding_token": "t", "provisional_asset": create_meter("acme-reset")}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+    let resp = app
+        .post_json_as(
+            DEMO_KEY,
+            "/v1.1/webhooks",
+            &json!({"receiver_url": "http://127.0.0.1:9/x", "event_types": ["meter.created"]}),
+        )
+        .await;
+    assert_eq!(resp.status(), 200);
+
+    let count = |key: &'static str| {
+        let app = &app;
+        async move {
+            json(app.post_json_as(key, "/v2/meters/search", &json!({})).await).await["meters"]
+                .as_array()
+                .unwrap()
+                .len()
+        }
+    };
+    let resp = app
+        .client
+        .post(app.url("/_mock/reset"))
+        .json(&json!({"org": "demo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    assert_eq!(
+        json(resp).await,
+        json!({"reset": ["demo"], "events_dropped": 1})
+    );
+    assert_eq!(count(DEMO_KEY).await, 0);
+    assert_eq!(count("acme-key").await, 1, "other orgs keep their state");
+    let hooks = json(app.get_as(DEMO_KEY, "/v1.1/webhooks").await).await;
+    assert_eq!(
+        hooks["webhooks"].as_array().unwrap().len(),
+        1,
+        "settings subscription is back"
+    );
+    assert_eq!(
+        hooks["webhooks"][0]["receiver_url"],
+        "http://127.0.0.1:9/hook"
+    );
+    assert_eq!(
+        json(app.get_as(DEMO_KEY, "/v1.1/jobs/meters").await).await,
+        json!({"jobs": []})
+    );
+
+    // No body = every org.
+    let resp = app
+        .client
+        .post(app.url("/_mock/reset"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let body = json(resp).await;
+    assert_eq!(body["reset"], json!(["acme", "demo"]));
+    assert_eq!(count("acme-key").await, 0);
+    assert_eq!(
+        json(app.get("/_mock/events").await).await["events"],
+        json!([])
+    );
+
+    for bad in [
+        json!({"org": "nope"}),
+        json!({"orgs": ["demo"]}),
+        json!({"org": 5}),
+    ] {
+        let resp = app
+            .client
+            .post(app.url("/_mock/reset"))
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert!(matches!(resp.status().as_u16(), 400 | 404), "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn patch_sets_leap_side_identifiers() {
+    let app = spawn_app().await;
+    let id = create_meter_over_http(&app, create_meter("patch-ref")).await;
+    let resp = app
+        .client
+        .patch(app.url(&format!("/_mock/meters/{id}")))
+        .json(&json!({"tags": ["vip"], "is_archived": true, "connection_references": ["ref-1", "ref-1", "ref-2"], "customer_group": "Group 7"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let m = json(app.get_as(DEMO_KEY, &format!("/v2/meters/{id}")).await).await;
+    assert_eq!(m["tags"], json!(["vip"]));
+    assert_eq!(m["is_archived"], true);
+    assert_eq!(m["connection_references"], json!(["ref-1", "ref-2"]));
+    assert_eq!(m["customer_group"], "Group 7");
+    assert_ne!(m["audit"]["updated_at"], m["audit"]["created_at"]);
+    for bad in [
+        json!({}),
+        json!({"tags": [""]}),
+        json!({"connection_references": ["a/b"]}),
+        json!({"colour": "red"}),
+    ] {
+        let resp = app
+            .client
+            .patch(app.url(&format!("/_mock/meters/{id}")))
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 400, "{bad}");
+    }
+}

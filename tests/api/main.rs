@@ -1,6 +1,8 @@
 //! Integration tests: the real app over HTTP. One binary, one module per area.
 
 mod admin;
+mod connect_api;
+mod contract;
 mod create_meters;
 mod errors;
 mod fixtures;
@@ -10,8 +12,10 @@ mod flow_scenarios;
 mod flow_support;
 mod health;
 mod helpers;
+mod meters;
 mod metrics;
 mod readme;
 mod request_id;
+mod search_props;
 mod settings;
 mod webhooks_crud;

@@ -423,8 +423,14 @@ impl WebhookSettings {
             ));
         }
         for (key, p) in [
-            ("webhooks.faults.duplicate_probability", self.faults.duplicate_probability),
-            ("webhooks.faults.reorder_probability", self.faults.reorder_probability),
+            (
+                "webhooks.faults.duplicate_probability",
+                self.faults.duplicate_probability,
+            ),
+            (
+                "webhooks.faults.reorder_probability",
+                self.faults.reorder_probability,
+            ),
         ] {
             if !(0.0..=1.0).contains(&p) {
                 return Err(SettingsError::new(
@@ -467,7 +473,9 @@ fn check_receiver(key: &str, value: &str, webhooks: &WebhookSettings) -> Result<
     use crate::domain::subscription::ReceiverPolicy;
     let rules = crate::webhooks::policy::ReceiverRules::from_settings(webhooks);
     match Url::parse(value) {
-        Ok(url) => rules.check(&url).map_err(|why| SettingsError::new(key, why)),
+        Ok(url) => rules
+            .check(&url)
+            .map_err(|why| SettingsError::new(key, why)),
         Err(_) => Ok(()),
     }
 }

@@ -205,11 +205,8 @@ impl Dispatcher {
             state.running = true;
         }
         let running = LaneRunning(lane.clone());
-        self.tasks.spawn(run_lane(
-            self.engine.clone(),
-            running,
-            shutdown.clone(),
-        ));
+        self.tasks
+            .spawn(run_lane(self.engine.clone(), running, shutdown.clone()));
     }
 
     /// Nothing new starts; attempts in flight get up to the timeout to finish.

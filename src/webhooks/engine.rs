@@ -273,7 +273,9 @@ impl Webhooks {
     pub fn redeliver(&self, id: Uuid) -> Result<Delivery, RedeliverError> {
         let current = self.log.get(id).ok_or(RedeliverError::NotFound)?;
         let exists = self.store.read(&current.org, |d| {
-            d.webhooks.iter().any(|s| s.webhook_id == current.webhook_id)
+            d.webhooks
+                .iter()
+                .any(|s| s.webhook_id == current.webhook_id)
         });
         if !exists {
             return Err(RedeliverError::SubscriptionGone);

@@ -163,7 +163,9 @@ impl Filter {
             && self.event_type.is_none_or(|t| t == d.event_type)
             && self.status.is_none_or(|s| s == d.status)
             && self.webhook_id.is_none_or(|w| w == d.webhook_id)
-            && self.webhook_event_id.is_none_or(|e| e == d.webhook_event_id)
+            && self
+                .webhook_event_id
+                .is_none_or(|e| e == d.webhook_event_id)
     }
 }
 
@@ -419,7 +421,11 @@ mod tests {
             reply: Reply {
                 outcome,
                 latency: Duration::from_millis(3),
-                status_code: Some(if outcome == AttemptOutcome::Succeeded { 200 } else { 500 }),
+                status_code: Some(if outcome == AttemptOutcome::Succeeded {
+                    200
+                } else {
+                    500
+                }),
                 error: None,
                 body: Some(String::new()),
                 body_truncated: false,
@@ -434,7 +440,12 @@ mod tests {
         let id = log.insert(new("demo", WebhookEventType::MeterCreated));
         assert_eq!(log.pending(), 1);
         assert_eq!(log.plan(id).unwrap().number, 1);
-        let after = log.record(id, attempt(0, 1, AttemptOutcome::HttpStatus), &schedule, Utc::now());
+        let after = log.record(
+            id,
+            attempt(0, 1, AttemptOutcome::HttpStatus),
+            &schedule,
+            Utc::now(),
+        );
         assert_eq!(
             after,
             Some(After::Retry {
@@ -442,19 +453,41 @@ mod tests {
                 wait: Duration::from_secs(60)
             })
         );
-        let after = log.record(id, attempt(0, 2, AttemptOutcome::Timeout), &schedule, Utc::now());
+        let after = log.record(
+            id,
+            attempt(0, 2, AttemptOutcome::Timeout),
+            &schedule,
+            Utc::now(),
+        );
         assert!(matches!(after, Some(After::Failed { .. })));
         assert_eq!(log.pending(), 0);
-        assert!(log.plan(id).is_none(), "a dead letter gets no more attempts");
+        assert!(
+            log.plan(id).is_none(),
+            "a dead letter gets no more attempts"
+        );
         assert_eq!(log.restart(id).unwrap().series, 1);
         assert_eq!(log.restart(id).unwrap_err(), RestartError::StillPending);
-        assert_eq!(log.plan(id).unwrap().number, 1, "a fresh series starts at 1");
+        assert_eq!(
+            log.plan(id).unwrap().number,
+            1,
+            "a fresh series starts at 1"
+        );
         assert!(
-            log.record(id, attempt(0, 3, AttemptOutcome::Succeeded), &schedule, Utc::now())
-                .is_none(),
+            log.record(
+                id,
+                attempt(0, 3, AttemptOutcome::Succeeded),
+                &schedule,
+                Utc::now()
+            )
+            .is_none(),
             "a stale attempt of an older series is ignored"
         );
-        let after = log.record(id, attempt(1, 1, AttemptOutcome::Succeeded), &schedule, Utc::now());
+        let after = log.record(
+            id,
+            attempt(1, 1, AttemptOutcome::Succeeded),
+            &schedule,
+            Utc::now(),
+        );
         assert!(matches!(
             after,
             Some(After::Succeeded {
@@ -473,7 +506,12 @@ mod tests {
             .map(|_| log.insert(new("demo", WebhookEventType::MeterCreated)))
             .collect();
         for id in &ids[..4] {
-            log.record(*id, attempt(0, 1, AttemptOutcome::Succeeded), &schedule, Utc::now());
+            log.record(
+                *id,
+                attempt(0, 1, AttemptOutcome::Succeeded),
+                &schedule,
+                Utc::now(),
+            );
         }
         assert_eq!(log.len(), 3, "two finished + one pending");
         assert!(log.get(ids[0]).is_none() && log.get(ids[1]).is_none());

@@ -105,11 +105,22 @@ mod tests {
         ] {
             assert!(rules.check(&url(ok)).is_ok(), "{ok}");
         }
-        let e = rules.check(&url("http://hooks.example.com/leap")).unwrap_err();
-        assert!(e.contains("not https") && e.contains("443, 8443 or 8843"), "{e}");
-        let e = rules.check(&url("https://hooks.example.com:9000/")).unwrap_err();
+        let e = rules
+            .check(&url("http://hooks.example.com/leap"))
+            .unwrap_err();
+        assert!(
+            e.contains("not https") && e.contains("443, 8443 or 8843"),
+            "{e}"
+        );
+        let e = rules
+            .check(&url("https://hooks.example.com:9000/"))
+            .unwrap_err();
         assert!(e.contains("port 9000"), "{e}");
-        assert!(ReceiverRules::default().check(&url("http://localhost:1/")).is_ok());
+        assert!(
+            ReceiverRules::default()
+                .check(&url("http://localhost:1/"))
+                .is_ok()
+        );
     }
 
     #[test]
@@ -122,7 +133,10 @@ mod tests {
         assert!(rules.check(&url("http://[::1]:9/x")).is_ok());
         assert!(rules.check(&url("https://a.b.Example.com/x")).is_ok());
         let e = rules.check(&url("https://example.com/x")).unwrap_err();
-        assert!(e.contains("\"example.com\" is not in this mock's allowlist"), "{e}");
+        assert!(
+            e.contains("\"example.com\" is not in this mock's allowlist"),
+            "{e}"
+        );
         assert!(rules.check(&url("http://169.254.169.254/latest")).is_err());
         assert!(rules.check(&url("https://evilexample.com/")).is_err());
     }

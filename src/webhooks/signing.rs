@@ -112,7 +112,15 @@ mod tests {
             SigningKey::parse("MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap(),
             SigningKey::parse("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw").unwrap()
         );
-        assert!(SigningKey::parse("whsec_not base64!").unwrap_err().contains("base64"));
-        assert!(SigningKey::parse("whsec_c2hvcnQ=").unwrap_err().contains("24 to 64"));
+        assert!(
+            SigningKey::parse("whsec_not base64!")
+                .unwrap_err()
+                .contains("base64")
+        );
+        assert!(
+            SigningKey::parse("whsec_c2hvcnQ=")
+                .unwrap_err()
+                .contains("24 to 64")
+        );
     }
 }

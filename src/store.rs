@@ -16,6 +16,7 @@ use url::Url;
 use uuid::Uuid;
 
 use crate::domain::connect::{ConnectSession, RefId};
+use crate::domain::jobs::Jobs;
 use crate::domain::meter::Meter;
 use crate::domain::subscription::Subscription;
 use crate::domain::{EventPayload, OutboxEvent};
@@ -114,6 +115,8 @@ pub struct OrgData {
     pub sessions: BTreeMap<RefId, ConnectSession>,
     /// Webhook subscriptions in creation order.
     pub webhooks: Vec<Subscription>,
+    /// Create Meters jobs (with their provisional assets) in submission order.
+    pub jobs: Jobs,
 }
 
 /// What a successful commit produced.

@@ -3,10 +3,12 @@
 
 use actix_web::web;
 
+pub mod assets;
 pub mod connect;
 pub mod create_meters;
 pub mod enrollments;
 pub mod meters;
+pub mod params;
 pub mod webhook_test;
 pub mod webhooks;
 

@@ -6,7 +6,9 @@ pub mod connect;
 pub mod enrollment;
 pub mod enums;
 pub mod events;
+pub mod jobs;
 pub mod meter;
+pub mod search;
 pub mod subscription;
 pub mod validate;
 

@@ -1,4 +1,8 @@
 //! Integration tests: the real app over HTTP. One binary, one module per area.
 
+mod admin;
+mod create_meters;
+mod fixtures;
 mod health;
 mod helpers;
+mod webhooks_crud;

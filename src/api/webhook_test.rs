@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
+use crate::api::params::path_uuid;
 use crate::auth::Org;
 use crate::domain::enums::WebhookEventType;
 use crate::error::{ApiError, Family};
@@ -62,12 +63,7 @@ async fn test_webhook(
     path: web::Path<String>,
     body: Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
-    let webhook_id = Uuid::parse_str(&path).map_err(|_| {
-        ApiError::bad_request(
-            Family::Webhooks,
-            format!("webhook_id must be a UUID, got {:?}", path.as_str()),
-        )
-    })?;
+    let webhook_id = path_uuid(Family::Webhooks, "webhook_id", "", &path)?;
     let payload = event_payload(body.0)?;
     // Another org's webhook is as unknown as a missing one.
     let target = state.store.read(&org.name, |d| {

@@ -6,3 +6,5 @@ mod fixtures;
 mod health;
 mod helpers;
 mod webhooks_crud;
+mod webhooks_delivery;
+mod webhooks_support;

@@ -362,16 +362,86 @@ async fn duplicate_and_reorder_faults_are_visible_in_the_log() {
 }
 
 #[tokio::test]
-async fn shutdown_stops_the_dispatcher_and_reports_it_down() {
+async fn shutdown_lets_in_flight_attempts_finish_and_starts_nothing_new() {
     let h = harness(&[]).await;
+    let (server, receiver) = Receiver::start(vec![]).await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_millis(300)))
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    h.subscribe(&server.uri(), &[WebhookEventType::MeterCreated], &[]);
+    h.meters_created(1);
+    // The slow mock answers (with priority); wait until the attempt is in flight.
+    let start = Instant::now();
+    while server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .is_empty()
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the attempt never started"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     assert_eq!(h.readiness.snapshot().get(WORKER), Some(&true));
     let Harness {
         engine,
         workers,
         readiness,
-        ..
+        store,
     } = h;
     workers.shutdown(Duration::from_secs(3)).await;
     assert_eq!(readiness.snapshot().get(WORKER), Some(&false));
-    assert!(engine.is_stopping());
+    let (page, _) = engine.log.list(&Filter::default(), None, 10);
+    assert_eq!(
+        page[0].status,
+        Status::Succeeded,
+        "the in-flight attempt finished"
+    );
+    // After shutdown, a new event starts nothing.
+    store
+        .commit("demo", Utc::now(), |_| {
+            Ok::<_, ()>((
+                (),
+                vec![EventPayload::MeterCreated {
+                    meter_id: Uuid::new_v4(),
+                    partner_reference: None,
+                    transmission_region: TransmissionRegion::Nyiso,
+                    meter_type: None,
+                }],
+            ))
+        })
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        server.received_requests().await.unwrap_or_default().len(),
+        1
+    );
+    assert!(
+        receiver.event_ids().is_empty(),
+        "the scripted mock was never used"
+    );
+    assert_eq!(engine.log.len(), 1);
+}
+
+#[tokio::test]
+async fn a_tls_failure_is_a_failed_attempt() {
+    let h = harness(&[("LEAP_MOCK__WEBHOOKS__RETRY_SCHEDULE", "0s")]).await;
+    let (server, receiver) = Receiver::start(vec![]).await;
+    // A plain-HTTP receiver addressed as https: the TLS handshake cannot succeed.
+    let https = server.uri().replace("http://", "https://");
+    h.subscribe(&https, &[WebhookEventType::MeterCreated], &[]);
+    h.meters_created(1);
+    h.wait_until("the failure", |e| e.log.len() == 1 && e.log.pending() == 0)
+        .await;
+    let (page, _) = h.engine.log.list(&Filter::default(), None, 1);
+    let reply = &page[0].attempts[0].reply;
+    assert_eq!(page[0].status, Status::Failed);
+    assert_ne!(reply.outcome, super::client::AttemptOutcome::Succeeded);
+    assert_eq!(reply.status_code, None);
+    assert!(reply.error.is_some(), "{reply:?}");
+    assert!(receiver.event_ids().is_empty());
 }

@@ -92,12 +92,23 @@ impl Application {
         )
         .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()))?;
         let scenarios = scenarios::Engine::new(catalogue, store.clone(), scheduler.clone(), clock);
+        let metrics = Arc::new(Metrics::new());
+        let (webhook_engine, dispatcher) =
+            webhooks::Webhooks::new(&settings, store.clone(), scheduler.clone(), &metrics)
+                .map_err(std::io::Error::other)?;
+        let dispatcher_readiness = readiness.clone();
+        workers.spawn(webhooks::dispatcher::WORKER, |stop| {
+            dispatcher.run(stop, dispatcher_readiness)
+        });
         let state = web::Data::new(AppState {
             tenants,
             store,
-            receiver_policy: Arc::new(domain::subscription::AnyReceiver),
+            receiver_policy: Arc::new(webhooks::policy::ReceiverRules::from_settings(
+                &settings.webhooks,
+            )),
+            webhooks: webhook_engine,
             public_url,
-            metrics: Arc::new(Metrics::new()),
+            metrics,
             readiness,
             clock,
             scheduler,

@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use config::{Config, Environment, File, FileFormat};
 use serde::Deserialize;
@@ -21,7 +22,7 @@ pub const ENV_PREFIX: &str = "LEAP_MOCK";
 pub const ENV_CONFIG_FILE: &str = "LEAP_MOCK_CONFIG";
 
 /// Keys whose environment value is a comma-separated list.
-const ENV_LIST_KEYS: &[&str] = &[];
+const ENV_LIST_KEYS: &[&str] = &["webhooks.retry_schedule", "webhooks.allowed_hosts"];
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,6 +35,7 @@ pub struct Settings {
     pub admin: AdminSettings,
     pub scenarios: ScenarioSettings,
     pub create_meters: CreateMetersSettings,
+    pub webhooks: WebhookSettings,
     /// Orgs keyed by name; disabled ones are removed during validation.
     pub orgs: BTreeMap<String, OrgSettings>,
 }
@@ -109,6 +111,10 @@ pub struct OrgSettings {
     pub redirect_url: String,
     #[serde(default)]
     pub webhook_url: String,
+    /// Mock-only Standard Webhooks signing secret (`whsec_...`) for this org; wins over
+    /// `webhooks.signing_secret`. Empty = the global one (if any).
+    #[serde(default)]
+    pub signing_secret: String,
     #[serde(default = "default_true")]
     pub enabled: bool,
     /// Connect flows by URL title; empty = [`DEFAULT_FLOWS`]. Use [`OrgSettings::flows`].
@@ -194,6 +200,116 @@ impl OrgSettings {
 
 fn default_true() -> bool {
     true
+}
+
+/// Webhook delivery: Leap's timeout and retry schedule, plus mock-only extras (strict receiver
+/// rules, TLS options, signing, fault injection). Durations are humantime strings ("10s", "1m").
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookSettings {
+    /// Longest wait for a receiver's answer. A limit, not a delay: never scaled by `time_scale`.
+    #[serde(deserialize_with = "de_duration")]
+    pub timeout: Duration,
+    /// Wait before each attempt (the first entry is the wait before the first attempt); its
+    /// length is the number of attempts. Scaled by `time_scale`.
+    #[serde(deserialize_with = "de_durations")]
+    pub retry_schedule: Vec<Duration>,
+    /// Most webhook requests in flight at once, across all receivers.
+    pub max_concurrency: usize,
+    /// Finished deliveries kept in the delivery log (pending ones are never dropped).
+    pub log_max_finished: usize,
+    /// Refuse receiver URLs Leap would refuse (not https, or a port other than 443/8443/8843).
+    pub strict: bool,
+    /// Receiver hosts subscriptions may point at (`example.com`, `*.example.com`); empty = any.
+    #[serde(deserialize_with = "de_strings")]
+    pub allowed_hosts: Vec<String>,
+    /// Extra PEM CA certificate(s) trusted for https receivers; empty = bundled roots only.
+    pub ca_file: String,
+    /// Accept any TLS certificate from receivers (self-signed test receivers).
+    pub accept_invalid_certs: bool,
+    /// Mock-only Standard Webhooks signing secret (`whsec_...`) for every org; empty = no signing.
+    pub signing_secret: String,
+    pub faults: WebhookFaultSettings,
+}
+
+/// Receiver-robustness faults, each off by default and recorded in the delivery log.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookFaultSettings {
+    /// Probability (0..1) that an event is delivered twice to a subscription.
+    pub duplicate_probability: f64,
+    /// Probability (0..1) that a batch of waiting events goes out in reverse order.
+    pub reorder_probability: f64,
+    /// Random extra wait before each attempt, between these bounds (scaled by `time_scale`).
+    #[serde(deserialize_with = "de_duration")]
+    pub delay_min: Duration,
+    #[serde(deserialize_with = "de_duration")]
+    pub delay_max: Duration,
+}
+
+/// Most entries `webhooks.retry_schedule` may have.
+pub const MAX_RETRY_SCHEDULE: usize = 50;
+
+/// A duration as a humantime string ("10s", "1m 30s", "200ms"); a bare number is seconds (the
+/// environment source turns "0" into an integer).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawDuration {
+    Text(String),
+    Seconds(u64),
+}
+
+impl RawDuration {
+    fn parse(self) -> Result<Duration, String> {
+        match self {
+            RawDuration::Seconds(s) => Ok(Duration::from_secs(s)),
+            RawDuration::Text(t) => humantime::parse_duration(t.trim()).map_err(|e| {
+                format!("expected a duration such as \"10s\", \"1m\" or \"200ms\", got {t:?} ({e})")
+            }),
+        }
+    }
+}
+
+/// A list from TOML, or one comma-separated env value (which may arrive as a single scalar).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawList<T> {
+    Many(Vec<T>),
+    One(T),
+}
+
+impl<T> RawList<T> {
+    fn into_vec(self) -> Vec<T> {
+        match self {
+            RawList::Many(v) => v,
+            RawList::One(x) => vec![x],
+        }
+    }
+}
+
+fn de_duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    RawDuration::deserialize(d)?
+        .parse()
+        .map_err(serde::de::Error::custom)
+}
+
+fn de_durations<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Duration>, D::Error> {
+    RawList::<RawDuration>::deserialize(d)?
+        .into_vec()
+        .into_iter()
+        // An empty env value arrives as one empty string: it means an empty list.
+        .filter(|r| !matches!(r, RawDuration::Text(t) if t.trim().is_empty()))
+        .map(|r| r.parse().map_err(serde::de::Error::custom))
+        .collect()
+}
+
+fn de_strings<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(RawList::<String>::deserialize(d)?
+        .into_vec()
+        .into_iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect())
 }
 
 /// A setting that could not be accepted: which key, and what was expected instead.
@@ -354,6 +470,7 @@ impl Settings {
                 ),
             ));
         }
+        self.webhooks.validate()?;
         self.orgs.retain(|_, org| org.enabled);
         let mut seen_keys: HashMap<&str, &str> = HashMap::new();
         for (name, org) in &self.orgs {
@@ -381,7 +498,13 @@ impl Settings {
                 check_http_url(&format!("orgs.{name}.redirect_url"), &org.redirect_url)?;
             }
             if !org.webhook_url.is_empty() {
-                check_http_url(&format!("orgs.{name}.webhook_url"), &org.webhook_url)?;
+                let key = format!("orgs.{name}.webhook_url");
+                check_http_url(&key, &org.webhook_url)?;
+                check_receiver(&key, &org.webhook_url, &self.webhooks)?;
+            }
+            if !org.signing_secret.is_empty() {
+                crate::webhooks::signing::SigningKey::parse(&org.signing_secret)
+                    .map_err(|e| SettingsError::new(format!("orgs.{name}.signing_secret"), e))?;
             }
             for (title, region) in &org.flows.0 {
                 let key = format!("orgs.{name}.flows");
@@ -433,6 +556,88 @@ pub fn is_valid_flow_title(title: &str) -> bool {
         && title
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+}
+
+impl WebhookSettings {
+    fn validate(&self) -> Result<(), SettingsError> {
+        if self.timeout.is_zero() {
+            return Err(SettingsError::new(
+                "webhooks.timeout",
+                "expected a duration greater than 0 (Leap: \"10s\")",
+            ));
+        }
+        let n = self.retry_schedule.len();
+        if n == 0 || n > MAX_RETRY_SCHEDULE {
+            return Err(SettingsError::new(
+                "webhooks.retry_schedule",
+                format!(
+                    "expected 1 to {MAX_RETRY_SCHEDULE} waits (one per attempt, the first before the \
+                     first attempt), got {n}; Leap's is \"0s,1m,2m,4m,8m,16m,29m,1h,2h,4h\""
+                ),
+            ));
+        }
+        if self.max_concurrency == 0 {
+            return Err(SettingsError::new(
+                "webhooks.max_concurrency",
+                "expected at least 1 request in flight",
+            ));
+        }
+        for (key, p) in [
+            (
+                "webhooks.faults.duplicate_probability",
+                self.faults.duplicate_probability,
+            ),
+            (
+                "webhooks.faults.reorder_probability",
+                self.faults.reorder_probability,
+            ),
+        ] {
+            if !(0.0..=1.0).contains(&p) {
+                return Err(SettingsError::new(
+                    key,
+                    format!("expected a probability from 0 to 1, got {p}"),
+                ));
+            }
+        }
+        if self.faults.delay_min > self.faults.delay_max {
+            return Err(SettingsError::new(
+                "webhooks.faults.delay_min",
+                "expected delay_min <= delay_max",
+            ));
+        }
+        for host in &self.allowed_hosts {
+            if !crate::webhooks::policy::is_valid_host_pattern(host) {
+                return Err(SettingsError::new(
+                    "webhooks.allowed_hosts",
+                    format!(
+                        "expected host names such as \"hooks.example.com\" or \"*.example.com\", got {host:?}"
+                    ),
+                ));
+            }
+        }
+        if !self.ca_file.is_empty() {
+            crate::webhooks::client::read_ca_file(Path::new(&self.ca_file))
+                .map_err(|e| SettingsError::new("webhooks.ca_file", e))?;
+        }
+        if !self.signing_secret.is_empty() {
+            crate::webhooks::signing::SigningKey::parse(&self.signing_secret)
+                .map_err(|e| SettingsError::new("webhooks.signing_secret", e))?;
+        }
+        Ok(())
+    }
+}
+
+/// Under strict mode or a host allowlist, an org's `webhook_url` must pass the same rules as a
+/// subscription made through the API: start-up fails rather than delivering where Leap would not.
+fn check_receiver(key: &str, value: &str, webhooks: &WebhookSettings) -> Result<(), SettingsError> {
+    use crate::domain::subscription::ReceiverPolicy;
+    let rules = crate::webhooks::policy::ReceiverRules::from_settings(webhooks);
+    match Url::parse(value) {
+        Ok(url) => rules
+            .check(&url)
+            .map_err(|why| SettingsError::new(key, why)),
+        Err(_) => Ok(()),
+    }
 }
 
 /// Org names appear in URL paths, so they are restricted to URL-safe characters.

@@ -12,6 +12,7 @@ use crate::scheduler::Scheduler;
 use crate::settings::Settings;
 use crate::store::Store;
 use crate::tenants::Tenants;
+use crate::webhooks::Webhooks;
 
 pub struct AppState {
     pub settings: Arc<Settings>,
@@ -27,4 +28,6 @@ pub struct AppState {
     pub scenarios: Engine,
     /// Rules receiver URLs must meet (strict mode, host allowlist) when subscriptions are made.
     pub receiver_policy: Arc<dyn ReceiverPolicy + Send + Sync>,
+    /// Webhook delivery engine: delivery log, redelivery, `/test` sends.
+    pub webhooks: Arc<Webhooks>,
 }

@@ -215,6 +215,16 @@ def facts(args, repo, label, docs, app_version):
         check("no custom scenarios: no scenarios setting", "scenarios" not in settings)
 
 
+def notes(args, extra):
+    out = subprocess.run([args.helm, "install", RELEASE, args.chart, "--namespace", NAMESPACE,
+                          "--dry-run=client", *extra], capture_output=True, text=True)
+    text = out.stdout.split("NOTES:", 1)[-1] if out.returncode == 0 else ""
+    check("NOTES.txt gives the URL to open and how to get each API key",
+          "staging-test-utility-caiso" in text and "API keys" in text
+          and ("get secret" in text or "leap-mock-demo-key" in text),
+          out.stderr.strip()[:300])
+
+
 def checksum_rolls(args):
     print("\n[checksums] a settings change rolls the pod")
     a = one(render(args), "Deployment")["spec"]["template"]["metadata"]["annotations"]
@@ -349,6 +359,7 @@ def main():
         extra = ["-f", str(values)] if values else []
         docs = render(args, *extra)
         facts(args, repo, label, docs, chart_meta["appVersion"])
+        notes(args, extra)
         if args.binary:
             run_binary(args, label, docs, scenarios_file)
     checksum_rolls(args)

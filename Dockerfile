@@ -1,6 +1,4 @@
-# syntax=docker/dockerfile:1
-#
-# leap-mock container image: one static (musl) binary on an empty base, ~10 MB.
+# leap-mock container image: one static (musl) binary on an empty base, about 7 MB.
 #
 # Full build, where a registry is reachable (builds the binary in the `builder` stage):
 #   docker build -t leap-mock .
@@ -11,7 +9,9 @@
 #   cargo build --release --locked --target x86_64-unknown-linux-musl
 #   podman build --format docker \
 #     --build-context bin=target/x86_64-unknown-linux-musl/release -t leap-mock .
-# (`--format docker` keeps HEALTHCHECK, which the OCI image format cannot store.)
+# (`--format docker` keeps HEALTHCHECK, which the OCI image format cannot store.) No `# syntax=`
+# line on purpose: it makes BuildKit pull a frontend image, which fails offline; the built-in
+# frontend of Docker 23+ handles RUN --mount and named contexts.
 
 ARG RUST_VERSION=1.95
 

@@ -41,6 +41,7 @@ expect() { # expect NAME ACTUAL WANTED
   if [ "$2" = "$3" ]; then echo "  ok    $1"; else echo "  FAIL  $1: got '$2', want '$3'"; fails=$((fails + 1)); fi
 }
 expect "runs as non-root numeric user" "$(inspect '{{.Config.User}}')" "65532:65532"
+# shellcheck disable=SC2016 # a Go template, not a shell expansion
 expect "exposes 8080" "$(inspect '{{range $p, $_ := .Config.ExposedPorts}}{{$p}}{{end}}')" "8080/tcp"
 expect "HEALTHCHECK runs leap-mock healthcheck" \
   "$(inspect '{{if .Config.Healthcheck}}{{join .Config.Healthcheck.Test " "}}{{end}}')" \

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # variables here are used by the scripts that source this
 # Shared helpers for scripts/*.sh: step timing, the tool cache, and finding a container engine.
 # Sourced, not run. Expects `set -euo pipefail` and the repository root as the working directory.
 

@@ -27,7 +27,7 @@ src_dir="$TARGET_DIR/image-source"
 rm -rf "$src_dir"
 "$ENGINE" build --quiet --target source --output "type=local,dest=$src_dir" -f Dockerfile . >/dev/null
 # Same target dir and profile as `cargo clippy`, so only leap-mock itself is checked here.
-(cd "$src_dir" && cargo check --quiet --locked --bin leap-mock)
+(cd "$src_dir" && CARGO_TARGET_DIR="$TARGET_DIR" cargo check --quiet --locked --bin leap-mock)
 
 step "build the image (scripts/build-image.sh)"
 IMAGE=$IMAGE ENGINE=$ENGINE scripts/build-image.sh

@@ -5,7 +5,7 @@
 REPO_ROOT=$(pwd)
 # Cargo's target dir (the image build reuses it) and the cache for CI tools (helm, hadolint,
 # kubernetes-validate), kept outside the repository so a clone stays clean and reruns are fast.
-TARGET_DIR=${CARGO_TARGET_DIR:-$REPO_ROOT/target}
+TARGET_DIR=$(realpath -m "${CARGO_TARGET_DIR:-$REPO_ROOT/target}")
 TOOLS_DIR=${LEAP_MOCK_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/leap-mock/ci-tools}
 MUSL_TARGET=x86_64-unknown-linux-musl
 

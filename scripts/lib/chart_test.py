@@ -116,7 +116,7 @@ def hardened(sc, pod_sc):
     return problems
 
 
-def facts(args, repo, label, docs, app_version):
+def facts(args, repo, label, docs, app_version, existing):
     print(f"\n[{label}] rendered facts")
     dep = one(docs, "Deployment")
     svc = one(docs, "Service")
@@ -164,9 +164,6 @@ def facts(args, repo, label, docs, app_version):
     check("no secrets in the ConfigMap", not any(k.endswith(secret_words) for k in flat))
     check("time_scale is a TOML float", isinstance(settings.get("time_scale"), float))
 
-    existing = None
-    if "existing-secret" in label:
-        existing = yaml.safe_load(Path(label).read_text()).get("existingSecret")
     secret = one(docs, "Secret")
     env_from = [e["secretRef"]["name"] for e in ctr.get("envFrom", []) if "secretRef" in e]
     if existing:
@@ -287,14 +284,14 @@ def drop_key(settings, env, key):
     table.pop(last, None)
 
 
-def run_binary(args, label, docs, scenarios_file):
+def run_binary(args, docs, scenarios_file, existing):
     """Starts leap-mock with the rendered settings; ok when /readyz answers 200."""
     cm = one(docs, "ConfigMap")
     secret = one(docs, "Secret")
     settings = tomllib.loads(cm["data"]["settings.toml"])
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEAP_MOCK")}
     secret_env = dict(secret.get("stringData", {})) if secret else {}
-    if "existing-secret" in label:
+    if existing:
         # Stand-in for the user's Secret: the API keys of orgs that the ConfigMap names.
         for org in settings.get("orgs", {}):
             secret_env.setdefault(f"LEAP_MOCK__ORGS__{org.upper()}__API_KEY", f"ci-{org}-key")
@@ -358,10 +355,11 @@ def main():
         label = str(values) if values else "default values"
         extra = ["-f", str(values)] if values else []
         docs = render(args, *extra)
-        facts(args, repo, label, docs, chart_meta["appVersion"])
+        existing = (yaml.safe_load(values.read_text()) or {}).get("existingSecret") if values else None
+        facts(args, repo, label, docs, chart_meta["appVersion"], existing)
         notes(args, extra)
         if args.binary:
-            run_binary(args, label, docs, scenarios_file)
+            run_binary(args, docs, scenarios_file, existing)
     checksum_rolls(args)
     rejections(args)
 

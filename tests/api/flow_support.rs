@@ -140,3 +140,87 @@ pub async fn send_in_browser(
     )
     .await
 }
+
+pub const S_OPEN: [&str; 2] = ["session CREATED", "session UPDATED"];
+
+/// The events a catalogue test case emits for its refId, as [`line`]s, in outbox order:
+/// `expected("CAISO", "meters_active")` for `caiso_meters_active`.
+pub fn expected(iso: &str, case: &str) -> Vec<String> {
+    let test = format!("LEAP_TEST_{iso}");
+    let auth = |s: &str| format!("authorization_updated {test} {s}");
+    let mut out: Vec<String> = S_OPEN.iter().map(|s| s.to_string()).collect();
+    let ok = [
+        auth("INITIATED"),
+        auth("COMPLETED"),
+        "session COMPLETED".into(),
+    ];
+    let fail = [auth("INITIATED"), auth("FAILED")];
+    let created = "meter.created".to_string();
+    let status = |s: &str| format!("global-status {s}");
+    let (iso_group, iso_action, iso_pref) = match iso {
+        "CAISO" => ("PGSB_1_PDRP68", "INELIGIBLE", "IDLE"),
+        _ => ("PGSB_1_PDRP93", "INELIGIBLE", "DISENROLL"),
+    };
+    let active = vec![
+        created.clone(),
+        status("ACTIVE"),
+        format!("group {iso_group}"),
+    ];
+    let eligible = vec![created.clone(), status("ELIGIBLE")];
+    let ineligible = vec![
+        created.clone(),
+        status("INELIGIBLE"),
+        format!("required-actions {iso_action}"),
+    ];
+    match case {
+        "connect_auth_success" | "connect_auth_success_no_meters" => out.extend(ok),
+        "connect_invalid_credentials"
+        | "connect_mfa_error"
+        | "connect_utility_error"
+        | "connect_user_cancelled" => out.extend(fail),
+        "connect_abandoned_at_login" => out.push(auth("INITIATED")),
+        "connect_agreement_rejected" => out.push("session CLOSED".into()),
+        "meters_eligible" | "meters_existing_scr_resource" => {
+            out.extend(ok);
+            out.extend(eligible);
+        }
+        "meters_active" => {
+            out.extend(ok);
+            out.extend(active);
+        }
+        // A new meter is PENDING already: no global-status change, so only meter.created.
+        "meters_pending" => {
+            out.extend(ok);
+            out.push(created);
+        }
+        "meters_ineligible" => {
+            out.extend(ok);
+            out.extend(ineligible);
+        }
+        "meters_not_participating" => {
+            out.extend(ok);
+            out.extend([
+                created,
+                status("NOT_PARTICIPATING"),
+                format!("participation-status {iso_pref}"),
+            ]);
+        }
+        "meters_multiple" => {
+            out.extend(ok);
+            out.extend(active);
+            out.extend(eligible);
+            out.extend(ineligible);
+        }
+        "meters_enrolled_later" => {
+            out.extend(ok);
+            out.extend(eligible);
+            out.extend([
+                status("ACTIVE"),
+                "participation-status PARTICIPATE".into(),
+                "group PGSB_1_PDRP92".into(),
+            ]);
+        }
+        other => panic!("no expectation for {other}"),
+    }
+    out
+}

@@ -4,6 +4,7 @@ mod admin;
 mod connect_api;
 mod contract;
 mod create_meters;
+mod end_to_end;
 mod errors;
 mod fixtures;
 mod flow_browser;

@@ -117,6 +117,9 @@ pub struct OrgData {
     pub webhooks: Vec<Subscription>,
     /// Create Meters jobs (with their provisional assets) in submission order.
     pub jobs: Jobs,
+    /// How many times the org has been reset: work started before a reset (a test case's
+    /// delayed steps) compares it to know its org state is gone.
+    pub epoch: u64,
 }
 
 /// What a successful commit produced.
@@ -241,7 +244,9 @@ impl Store {
         };
         for name in &names {
             let seed = self.seeds.get(name).cloned().flatten();
-            inner.orgs.insert(name.clone(), Self::seeded(&seed, now));
+            let mut data = Self::seeded(&seed, now);
+            data.epoch = inner.orgs.get(name).map_or(0, |d| d.epoch + 1);
+            inner.orgs.insert(name.clone(), data);
         }
         let before = inner.outbox.len();
         inner.outbox.retain(|e| org.is_some_and(|o| e.org != o));
@@ -294,11 +299,14 @@ mod tests {
                 Ok::<_, ()>(((), events))
             })
             .unwrap();
+        assert_eq!(store.read("a", |d| d.epoch), 0);
         assert_eq!(store.reset(Some("a"), now()), 1);
         assert_eq!(
-            store.read("a", |d| (d.sessions.len(), d.webhooks.len())),
-            (0, 1)
+            store.read("a", |d| (d.sessions.len(), d.webhooks.len(), d.epoch)),
+            (0, 1, 1)
         );
+        store.reset(None, now());
+        assert_eq!(store.read("a", |d| d.epoch), 2);
         assert_eq!(store.last_seq(), 1, "sequence numbers are not reused");
     }
 }

@@ -240,11 +240,35 @@ impl Engine {
         command: &Command,
         run_meters: &[Uuid],
     ) -> Result<Applied, String> {
+        self.apply_in(org, ref_id, command, run_meters, None)
+    }
+
+    /// [`Engine::apply`] for a run's step: with `epoch`, the command is refused (nothing
+    /// committed) when the org has been reset since the run started, checked under the same
+    /// lock as the change.
+    fn apply_in(
+        &self,
+        org: &str,
+        ref_id: &RefId,
+        command: &Command,
+        run_meters: &[Uuid],
+        epoch: Option<u64>,
+    ) -> Result<Applied, String> {
+        let same_epoch = |data: &crate::store::OrgData| {
+            match epoch {
+            Some(e) if data.epoch != e => Err(
+                "the org was reset (POST /_mock/reset) after this test case started; its remaining steps do not apply"
+                    .to_string(),
+            ),
+            _ => Ok(()),
+        }
+        };
         let now = self.now();
         match command {
             Command::Session(status) => {
                 let status = *status;
                 let events = self.session_commit(org, ref_id, |data, now, _| {
+                    same_epoch(data)?;
                     let session = live_session(data, ref_id)?;
                     let events = match status {
                         SessionStatus::Updated => session.step(now),
@@ -262,6 +286,7 @@ impl Engine {
             Command::Authorization { utility, status } => {
                 let (utility, status) = (*utility, *status);
                 let events = self.session_commit(org, ref_id, |data, now, _| {
+                    same_epoch(data)?;
                     live_session(data, ref_id)?
                         .authorization(utility, status, now)
                         .map_err(|e| e.to_string())
@@ -278,6 +303,7 @@ impl Engine {
                 data.partner_reference = ref_id.to_string();
                 data.validate("").map_err(|p| format!("{p:?}"))?;
                 let committed = self.inner.store.commit(org, now, |org_data| {
+                    same_epoch(org_data)?;
                     let (mut meter, mut events) = Meter::create(data, CreatedBy::Utility, now);
                     meter.connection_references = vec![ref_id.to_string()];
                     if !enrollment.is_empty() {
@@ -300,6 +326,7 @@ impl Engine {
                     .get(meter.saturating_sub(1))
                     .ok_or_else(|| format!("this run created no meter {meter}"))?;
                 let committed = self.inner.store.commit(org, now, |org_data| {
+                    same_epoch(org_data)?;
                     let events = org_data
                         .meters
                         .update(&id, |m| m.change_enrollment(enrollment.change(now), now))
@@ -320,12 +347,14 @@ impl Engine {
     /// Without a refId nothing is recorded in Leap's APIs (as on Leap): every step is skipped.
     pub async fn run(&self, request: RunRequest) -> Result<RunStarted, RunError> {
         let now = self.now();
+        let epoch = self.inner.store.read(&request.org, |d| d.epoch);
         let mut run = Run::new(
             request.case.clone(),
             &request.org,
             request.ref_id.clone(),
             request.trigger,
             request.outcome_url,
+            epoch,
             now,
         );
         let run_id = run.id;
@@ -369,10 +398,10 @@ impl Engine {
     /// Runs steps from `index` on until one needs a delay (then hands over to the scheduler) or
     /// the case ends. `waited` says the delay of step `index` has already passed.
     fn advance(&self, run_id: Uuid, mut index: usize, mut tx: Option<OutcomeTx>, mut waited: bool) {
-        let Some((case, org, ref_id)) = self
+        let Some((case, org, ref_id, epoch)) = self
             .runs()
             .get(&run_id)
-            .and_then(|r| Some((r.case.clone(), r.org.clone(), r.ref_id.clone()?)))
+            .and_then(|r| Some((r.case.clone(), r.org.clone(), r.ref_id.clone()?, r.epoch)))
         else {
             return; // forgotten (capped) run: nothing left to report to
         };
@@ -406,7 +435,7 @@ impl Engine {
                 .get(&run_id)
                 .map(|r| r.meters.clone())
                 .unwrap_or_default();
-            let result = self.apply(&org, &ref_id, &step.command, &meters);
+            let result = self.apply_in(&org, &ref_id, &step.command, &meters, Some(epoch));
             let now = self.now();
             let mut runs = self.runs();
             let Some(run) = runs.get_mut(&run_id) else {

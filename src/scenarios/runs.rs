@@ -91,6 +91,8 @@ pub struct Run {
     pub steps: Vec<StepRecord>,
     /// Meters this run created, in order (`change_enrollment` refers to them by position).
     pub meters: Vec<Uuid>,
+    /// The org's reset epoch when the run started: after a reset its steps no longer apply.
+    pub epoch: u64,
 }
 
 impl Run {
@@ -100,6 +102,7 @@ impl Run {
         ref_id: Option<RefId>,
         trigger: Trigger,
         outcome_url: String,
+        epoch: u64,
         now: DateTime<Utc>,
     ) -> Run {
         let steps = case
@@ -126,6 +129,7 @@ impl Run {
             opening_events: Vec::new(),
             steps,
             meters: Vec::new(),
+            epoch,
         }
     }
 

@@ -3,6 +3,7 @@
 use serde_json::json;
 
 use crate::fixtures::{create_meter, create_meter_over_http};
+use crate::flow_support::{finished_run, lines, run_headless};
 use crate::helpers::{DEMO_KEY, json, spawn_app, spawn_app_with};
 
 #[tokio::test]
@@ -67,6 +68,52 @@ async fn admin_token_guards_mock_api() {
     assert_eq!(app.get("/_mock/events").await.status(), 401);
     assert_eq!(app.get_as(DEMO_KEY, "/_mock/events").await.status(), 403);
     assert_eq!(app.get_as("s3cret", "/_mock/events").await.status(), 200);
+}
+
+#[tokio::test]
+async fn reset_stops_the_delayed_steps_of_runs_started_before_it() {
+    // The test case's meter step waits 30 s of Leap time: 300 ms here.
+    let app = spawn_app_with(&[("LEAP_MOCK__TIME_SCALE", "0.01")]).await;
+    let before = run_headless(&app, "caiso_meters_active", "demo", "reset-ref-1").await;
+    assert_eq!(before["steps_pending"], 1, "{before}");
+    let resp = app
+        .client
+        .post(app.url("/_mock/reset"))
+        .json(&json!({"org": "demo"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    // The same refId starts again after the reset (as a CI job reusing its refIds would).
+    let after = run_headless(&app, "caiso_connect_auth_success", "demo", "reset-ref-1").await;
+    assert_eq!(after["status"], "completed", "{after}");
+
+    let run = finished_run(&app, before["run_id"].as_str().unwrap()).await;
+    assert_eq!(run["status"], "failed", "{run}");
+    assert_eq!(run["steps"][3]["status"], "failed", "{run}");
+    assert!(
+        run["steps"][3]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("reset")),
+        "{run}"
+    );
+    // Only the new run's events and no meter: nothing leaked across the reset.
+    assert_eq!(
+        lines(&app, "demo").await,
+        [
+            "session CREATED",
+            "session UPDATED",
+            "authorization_updated LEAP_TEST_CAISO INITIATED",
+            "authorization_updated LEAP_TEST_CAISO COMPLETED",
+            "session COMPLETED",
+        ]
+    );
+    let meters = json(
+        app.post_json_as(DEMO_KEY, "/v2/meters/search", &json!({}))
+            .await,
+    )
+    .await;
+    assert_eq!(meters, json!({"meters": []}));
 }
 
 #[tokio::test]

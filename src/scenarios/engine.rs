@@ -417,8 +417,10 @@ impl Engine {
                 return;
             };
             if !step.delay.is_zero() && !waited {
+                // Timestamps are wall-clock: the step runs after its delay scaled by time_scale.
                 let due = self.now()
-                    + chrono::Duration::from_std(step.delay).unwrap_or(chrono::Duration::zero());
+                    + chrono::Duration::from_std(self.inner.clock.scaled(step.delay))
+                        .unwrap_or(chrono::Duration::zero());
                 if let Some(r) = self.runs().get_mut(&run_id) {
                     r.steps[index].state = StepState::Scheduled;
                     r.steps[index].due_at = Some(due);

@@ -196,6 +196,24 @@ async fn headless_run_answers_202_with_the_redirect_and_tracks_pending_steps() {
 }
 
 #[tokio::test]
+async fn scheduled_steps_report_their_wall_clock_due_time() {
+    // 30 s of Leap time at time_scale 0.01: the meter step is due 0.3 s after the outcome.
+    let app = spawn_app_with(&[("LEAP_MOCK__TIME_SCALE", "0.01")]).await;
+    let started = run_headless(&app, "caiso_meters_active", "demo", "due-1").await;
+    let run = finished_run(&app, started["run_id"].as_str().unwrap()).await;
+    let at = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap_or_else(|| panic!("{run}"))).unwrap()
+    };
+    let scheduled_at = at(&run["steps"][2]["done_at"]);
+    let due = at(&run["steps"][3]["due_at"]);
+    let done = at(&run["steps"][3]["done_at"]);
+    let wait = (due - scheduled_at).num_milliseconds();
+    assert!((250..=1000).contains(&wait), "due after {wait} ms: {run}");
+    // Wall clock against the scheduler's monotonic clock: allow a little skew.
+    assert!(done >= due - chrono::Duration::milliseconds(20), "{run}");
+}
+
+#[tokio::test]
 async fn headless_errors_use_leaps_envelope() {
     let app = spawn_app().await;
     let post = |path: &str, body: Value| app.client.post(app.url(path)).json(&body).send();

@@ -50,6 +50,24 @@ pub struct ServerSettings {
     pub shutdown_timeout_secs: u64,
 }
 
+impl ServerSettings {
+    /// `http://<host>:<port>` for a client on this machine (the `healthcheck` subcommand):
+    /// a wildcard address becomes its loopback (`0.0.0.0` -> `127.0.0.1`, `::` -> `[::1]`), any
+    /// other address or name is used as configured, IPv6 in brackets.
+    pub fn local_url(&self) -> String {
+        use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+        let host = self.host.trim();
+        let host = match host.parse::<IpAddr>() {
+            Ok(IpAddr::V4(ip)) if ip.is_unspecified() => Ipv4Addr::LOCALHOST.to_string(),
+            Ok(IpAddr::V6(ip)) if ip.is_unspecified() => format!("[{}]", Ipv6Addr::LOCALHOST),
+            Ok(IpAddr::V6(ip)) => format!("[{ip}]"),
+            Ok(IpAddr::V4(ip)) => ip.to_string(),
+            Err(_) => host.to_string(),
+        };
+        format!("http://{host}:{}", self.port)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub enum LogFormat {
@@ -712,6 +730,22 @@ mod tests {
         assert_eq!(s.time_scale, 1.0);
         assert_eq!(s.orgs["demo"].api_key, "leap-mock-demo-key");
         assert_eq!(s.public_url(8080), "http://localhost:8080");
+    }
+
+    #[test]
+    fn local_url_uses_the_configured_host_or_the_wildcards_loopback() {
+        for (host, url) in [
+            ("0.0.0.0", "http://127.0.0.1:8080"),
+            ("::", "http://[::1]:8080"),
+            ("127.0.0.2", "http://127.0.0.2:8080"),
+            ("::1", "http://[::1]:8080"),
+            ("fd00::2", "http://[fd00::2]:8080"),
+            ("localhost", "http://localhost:8080"),
+        ] {
+            let s = Settings::load_from(None, env(&[("LEAP_MOCK__SERVER__HOST", host)]))
+                .expect("valid");
+            assert_eq!(s.server.local_url(), url, "{host}");
+        }
     }
 
     #[test]

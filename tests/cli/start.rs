@@ -127,6 +127,34 @@ fn healthcheck_exits_0_against_a_live_server() {
 }
 
 #[test]
+fn healthcheck_without_url_checks_the_configured_host() {
+    // Loopback addresses other than 127.0.0.1 (the old fixed target), IPv6 when this machine has it.
+    let mut hosts = vec!["127.0.0.2"];
+    if TcpListener::bind("[::1]:0").is_ok() {
+        hosts.push("::1");
+    }
+    for host in hosts {
+        let mut cmd = leap_mock();
+        cmd.env("LEAP_MOCK__SERVER__PORT", "0")
+            .env("LEAP_MOCK__SERVER__HOST", host);
+        let server = Server::start(cmd);
+
+        let mut check = leap_mock();
+        check
+            .arg("healthcheck")
+            .env("LEAP_MOCK__SERVER__HOST", host)
+            .env("LEAP_MOCK__SERVER__PORT", server.port.to_string());
+        let (status, stdout, stderr) = run_to_end(check);
+        assert_eq!(status.code(), Some(0), "{host}: {stdout}{stderr}");
+        let url = match host {
+            "::1" => format!("http://[::1]:{}/healthz", server.port),
+            _ => format!("http://{host}:{}/healthz", server.port),
+        };
+        assert_eq!(stdout.trim(), format!("healthy: {url}"));
+    }
+}
+
+#[test]
 fn healthcheck_exits_1_against_a_dead_port() {
     let port = {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

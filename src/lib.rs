@@ -19,6 +19,7 @@ pub mod routes;
 pub mod scenarios;
 pub mod scheduler;
 pub mod settings;
+pub mod signals;
 pub mod state;
 pub mod store;
 pub mod telemetry;
@@ -38,6 +39,7 @@ use crate::clock::Clock;
 use crate::metrics::Metrics;
 use crate::scheduler::Scheduler;
 use crate::settings::Settings;
+use crate::signals::StopSignals;
 use crate::state::AppState;
 use crate::store::Store;
 use crate::tenants::{DEMO_API_KEY, Tenants};
@@ -45,6 +47,7 @@ use crate::tenants::{DEMO_API_KEY, Tenants};
 pub struct Application {
     port: u16,
     server: Server,
+    signals: StopSignals,
     workers: Workers,
     state: web::Data<AppState>,
 }
@@ -130,12 +133,15 @@ impl Application {
         })
         .listen(listener)?
         .shutdown_timeout(settings.server.shutdown_timeout_secs)
+        .disable_signals()
         .run();
+        let signals = StopSignals::register()?;
 
         tracing::info!("{}", banner(&state, port));
         Ok(Self {
             port,
             server,
+            signals,
             workers,
             state,
         })
@@ -156,7 +162,12 @@ impl Application {
 
     /// Serves until stopped, then lets in-flight requests finish and stops the workers.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let on_signal = tokio::spawn(self.signals.stop_on_signal(
+            self.server.handle(),
+            self.state.settings.server.shutdown_timeout_secs,
+        ));
         let result = self.server.await;
+        on_signal.abort();
         tracing::info!("HTTP server stopped; stopping background workers");
         let grace = Duration::from_secs(self.state.settings.server.shutdown_timeout_secs.max(1));
         self.workers.shutdown(grace).await;

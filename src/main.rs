@@ -29,7 +29,8 @@ enum Command {
     Serve,
     /// Exit 0 if GET /healthz answers 200 within 2 s, else 1 (for container health checks).
     Healthcheck {
-        /// Base URL or full /healthz URL; default: the configured port on 127.0.0.1.
+        /// Base URL or full /healthz URL; default: the configured host and port (a wildcard
+        /// host means its loopback, 127.0.0.1 or [::1]).
         #[arg(long)]
         url: Option<String>,
     },
@@ -55,10 +56,7 @@ fn main() -> ExitCode {
         Some(Command::Healthcheck { url }) => {
             let url = match url {
                 Some(u) => u.clone(),
-                None => {
-                    let s = load_settings(&cli);
-                    format!("http://127.0.0.1:{}", s.server.port)
-                }
+                None => load_settings(&cli).server.local_url(),
             };
             healthcheck(&url)
         }

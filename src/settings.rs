@@ -50,6 +50,24 @@ pub struct ServerSettings {
     pub shutdown_timeout_secs: u64,
 }
 
+impl ServerSettings {
+    /// `http://<host>:<port>` for a client on this machine (the `healthcheck` subcommand):
+    /// a wildcard address becomes its loopback (`0.0.0.0` -> `127.0.0.1`, `::` -> `[::1]`), any
+    /// other address or name is used as configured, IPv6 in brackets.
+    pub fn local_url(&self) -> String {
+        use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+        let host = self.host.trim();
+        let host = match host.parse::<IpAddr>() {
+            Ok(IpAddr::V4(ip)) if ip.is_unspecified() => Ipv4Addr::LOCALHOST.to_string(),
+            Ok(IpAddr::V6(ip)) if ip.is_unspecified() => format!("[{}]", Ipv6Addr::LOCALHOST),
+            Ok(IpAddr::V6(ip)) => format!("[{ip}]"),
+            Ok(IpAddr::V4(ip)) => ip.to_string(),
+            Err(_) => host.to_string(),
+        };
+        format!("http://{host}:{}", self.port)
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "String")]
 pub enum LogFormat {
@@ -312,11 +330,14 @@ fn de_strings<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::
         .collect())
 }
 
-/// A setting that could not be accepted: which key, and what was expected instead.
+/// A setting that could not be accepted: which key, where its value came from, and what was
+/// expected instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettingsError {
     pub key: String,
-    pub env: String,
+    /// `env LEAP_MOCK__...` when that variable is set, `file <path>` when the settings file holds
+    /// the key, else the variable that would set it (a hint for a key that is missing).
+    pub origin: String,
     pub message: String,
 }
 
@@ -327,8 +348,8 @@ impl std::fmt::Display for SettingsError {
         } else {
             write!(
                 f,
-                "invalid setting `{}` (env {}): {}",
-                self.key, self.env, self.message
+                "invalid setting `{}` ({}): {}",
+                self.key, self.origin, self.message
             )
         }
     }
@@ -339,12 +360,63 @@ impl std::error::Error for SettingsError {}
 impl SettingsError {
     fn new(key: impl Into<String>, message: impl Into<String>) -> Self {
         let key = key.into();
-        let env = env_name(&key);
+        let origin = format!("env {}", env_name(&key));
         Self {
             key,
-            env,
+            origin,
             message: one_line(&message.into()),
         }
+    }
+
+    /// Names where the bad value came from: the environment variable if it is set (env wins over
+    /// the file), else the settings file if it holds the key. A key that is in neither (a
+    /// required key left out) is traced to the org or table that holds it, so `[orgs.acme]` in
+    /// the file without `api_key` names the file.
+    fn located(mut self, file: Option<&Path>, env: &HashMap<String, String>) -> Self {
+        if self.key.is_empty() {
+            return self;
+        }
+        let table = file
+            .and_then(|path| std::fs::read_to_string(path).ok())
+            .and_then(|text| text.parse::<toml::Table>().ok());
+        // `webhooks.retry_schedule[2]` is set as a whole.
+        let key = self.key.split('[').next().unwrap_or_default();
+        let segments: Vec<&str> = key.split('.').collect();
+        let shortest = segments.len().min(2);
+        for len in (shortest..=segments.len()).rev() {
+            let candidate = segments[..len].join(".");
+            let var = env_name(&candidate);
+            let nested = format!("{var}__");
+            if env.keys().any(|name| {
+                let name = name.to_ascii_uppercase();
+                name == var || (len < segments.len() && name.starts_with(&nested))
+            }) {
+                self.origin = format!("env {}", env_name(key));
+                return self;
+            }
+            if let (Some(table), Some(path)) = (&table, file) {
+                if toml_has(table, &segments[..len]) {
+                    self.origin = format!("file {}", path.display());
+                    return self;
+                }
+            }
+        }
+        self
+    }
+}
+
+/// Whether a TOML table holds the dotted key (case-insensitively, as the settings loader reads it).
+fn toml_has(table: &toml::Table, segments: &[&str]) -> bool {
+    let Some((first, rest)) = segments.split_first() else {
+        return false;
+    };
+    let Some((_, value)) = table.iter().find(|(k, _)| k.eq_ignore_ascii_case(first)) else {
+        return false;
+    };
+    match value {
+        _ if rest.is_empty() => true,
+        toml::Value::Table(inner) => toml_has(inner, rest),
+        _ => false,
     }
 }
 
@@ -391,6 +463,11 @@ impl Settings {
         file: Option<&Path>,
         env: HashMap<String, String>,
     ) -> Result<Self, SettingsError> {
+        let names = env.clone();
+        Self::build(file, env).map_err(|e| e.located(file, &names))
+    }
+
+    fn build(file: Option<&Path>, env: HashMap<String, String>) -> Result<Self, SettingsError> {
         let mut builder =
             Config::builder().add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml));
         if let Some(path) = file {
@@ -712,6 +789,22 @@ mod tests {
         assert_eq!(s.time_scale, 1.0);
         assert_eq!(s.orgs["demo"].api_key, "leap-mock-demo-key");
         assert_eq!(s.public_url(8080), "http://localhost:8080");
+    }
+
+    #[test]
+    fn local_url_uses_the_configured_host_or_the_wildcards_loopback() {
+        for (host, url) in [
+            ("0.0.0.0", "http://127.0.0.1:8080"),
+            ("::", "http://[::1]:8080"),
+            ("127.0.0.2", "http://127.0.0.2:8080"),
+            ("::1", "http://[::1]:8080"),
+            ("fd00::2", "http://[fd00::2]:8080"),
+            ("localhost", "http://localhost:8080"),
+        ] {
+            let s = Settings::load_from(None, env(&[("LEAP_MOCK__SERVER__HOST", host)]))
+                .expect("valid");
+            assert_eq!(s.server.local_url(), url, "{host}");
+        }
     }
 
     #[test]

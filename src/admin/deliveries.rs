@@ -53,12 +53,9 @@ impl ListQuery {
         let mut filter = Filter::default();
         if let Some(org) = &self.org {
             if state.tenants.by_name(org).is_none() {
-                let known: Vec<&str> = state.tenants.names().collect();
-                return Err(bad(
-                    format!("unknown org {org:?}; configured orgs: {}", known.join(", ")),
-                    "org",
-                    org,
-                ));
+                // 404 like every other `/_mock` endpoint that takes an org.
+                return Err(ApiError::not_found(Family::Leap, "Org not found")
+                    .with_details(json!({ "org": org })));
             }
             filter.org = Some(org.clone());
         }

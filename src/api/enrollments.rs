@@ -11,11 +11,13 @@ use crate::extract::RawBody;
 use crate::routes::resource;
 use crate::state::AppState;
 
+const SEARCH_ROUTE: &str = "/v2/meters/enrollments/search";
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v2/meters/enrollments/search", "POST").route(web::post().to(search_enrollments)),
-    )
-    .service(resource("/v2/meters/{meter_id}/enrollments", "GET").route(web::get().to(enrollment)));
+    cfg.service(resource(SEARCH_ROUTE, "POST").route(web::post().to(search_enrollments)))
+        .service(
+            resource("/v2/meters/{meter_id}/enrollments", "GET").route(web::get().to(enrollment)),
+        );
 }
 
 async fn enrollment(
@@ -39,6 +41,6 @@ async fn search_enrollments(
     org: Org,
     body: RawBody,
 ) -> Result<HttpResponse, ApiError> {
-    let query = search_query(&body)?;
+    let query = search_query(&body, SEARCH_ROUTE)?;
     search_response(&state, &org.name, &query, View::Enrollment)
 }

@@ -19,8 +19,10 @@ use crate::state::AppState;
 /// Page-token kind of meter searches (details and enrollments page the same order).
 const TOKEN_KIND: &str = "meters";
 
+const SEARCH_ROUTE: &str = "/v2/meters/search";
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v2/meters/search", "POST").route(web::post().to(search_details)))
+    cfg.service(resource(SEARCH_ROUTE, "POST").route(web::post().to(search_details)))
         .service(resource("/v2/meters/{meter_id}", "GET").route(web::get().to(details)));
 }
 
@@ -51,8 +53,10 @@ async fn details(
 }
 
 /// Reads a `MeterFilterRequest` body (optional in Leap's spec: an empty body is `{}`) and checks
-/// it. A `meter_ids` entry that is not a UUID gets Leap's "Meter id is not a UUID".
-pub fn search_query(body: &RawBody) -> Result<MeterQuery, ApiError> {
+/// it. A `meter_ids` entry that is not a UUID gets Leap's "Meter id is not a UUID". Unknown
+/// members are ignored, as Leap's schema allows, but logged as a warning naming them and `route`:
+/// a typo such as `transmision_region` would otherwise silently match every meter.
+pub fn search_query(body: &RawBody, route: &str) -> Result<MeterQuery, ApiError> {
     let family = Family::Leap;
     if body.bytes.iter().all(u8::is_ascii_whitespace) {
         return check(MeterFilterRequest::default());
@@ -70,6 +74,17 @@ pub fn search_query(body: &RawBody) -> Result<MeterQuery, ApiError> {
             family,
             "Request body must be a JSON object (a MeterFilterRequest)",
         ));
+    }
+    if let Value::Object(members) = &value {
+        let unknown = MeterFilterRequest::unknown_members(members);
+        if !unknown.is_empty() {
+            let fields = unknown.join(", ");
+            tracing::warn!(
+                route,
+                ignored_fields = %fields,
+                "ignoring unknown field(s) in the {route} body: {fields} (Leap ignores them too; check the spelling)"
+            );
+        }
     }
     if let Some(Value::Array(ids)) = value.get("meter_ids") {
         if let Some(bad) = ids
@@ -151,6 +166,6 @@ async fn search_details(
     org: Org,
     body: RawBody,
 ) -> Result<HttpResponse, ApiError> {
-    let query = search_query(&body)?;
+    let query = search_query(&body, SEARCH_ROUTE)?;
     search_response(&state, &org.name, &query, View::Details)
 }

@@ -7,9 +7,11 @@
 //! `meter_ids` / `partner_references` use the store's indexes instead of a scan.
 
 use std::collections::{BTreeSet, HashSet};
+use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::enums::{
@@ -23,8 +25,9 @@ pub const DEFAULT_PAGE_SIZE: usize = 500;
 pub const MAX_PAGE_SIZE: usize = 500;
 
 /// Leap's `MeterFilterRequest`, as sent. Every member is optional; `null` counts as absent.
-/// Unknown members are ignored (the schema allows them).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// Unknown members are ignored (the schema allows them); [`MeterFilterRequest::unknown_members`]
+/// names them so the route can warn. `Serialize` is there only to list the member names.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, Serialize)]
 pub struct MeterFilterRequest {
     #[serde(default)]
     pub page_token: Option<String>,
@@ -117,7 +120,29 @@ fn check_list<T: Eq + std::hash::Hash>(
     }
 }
 
+/// The member names of `MeterFilterRequest`, as serde spells them (`None` serialises as `null`,
+/// so the default request has every member).
+static MEMBERS: LazyLock<HashSet<String>> =
+    LazyLock::new(
+        || match serde_json::to_value(MeterFilterRequest::default()) {
+            Ok(Value::Object(members)) => members.into_iter().map(|(name, _)| name).collect(),
+            _ => HashSet::new(),
+        },
+    );
+
 impl MeterFilterRequest {
+    /// The members of a request body that are not `MeterFilterRequest` members (a typo such as
+    /// `transmision_region`), in name order; deserialising ignores them.
+    pub fn unknown_members(body: &Map<String, Value>) -> Vec<&str> {
+        if MEMBERS.is_empty() {
+            return Vec::new(); // cannot happen: the struct always serialises to an object
+        }
+        body.keys()
+            .map(String::as_str)
+            .filter(|name| !MEMBERS.contains(*name))
+            .collect()
+    }
+
     /// Checks every limit of the spec's `MeterFilterRequest`. `decode_token` turns a page token
     /// into a position key (`None` = not a valid token).
     pub fn check(self, decode_token: impl Fn(&str) -> Option<u64>) -> Result<MeterQuery, Problems> {
@@ -321,5 +346,31 @@ pub fn search<'a>(meters: &'a Meters, query: &MeterQuery) -> Page<'a> {
     Page {
         meters: page,
         next_after: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::MeterFilterRequest;
+
+    #[test]
+    fn unknown_members_names_only_what_the_spec_does_not_have() {
+        let body = json!({
+            "page_token": null, "page_size": 1, "transmission_region": "CAISO",
+            "customer_classification": null, "meter_ids": [], "partner_references": [],
+            "global_enrollment_statuses": [], "meter_types": [], "load_types": [],
+            "customer_groups": [], "tags": [], "last_modified_date_time": null,
+            "created_after_date_time": null, "created_before_date_time": null,
+            "partner_action_required": true, "exclude_archived": true,
+            "connection_reference_ids": [], "action_type": [],
+            "transmision_region": "CAISO", "Tags": []
+        });
+        let members = body.as_object().expect("an object");
+        assert_eq!(
+            MeterFilterRequest::unknown_members(members),
+            ["Tags", "transmision_region"]
+        );
     }
 }

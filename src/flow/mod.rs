@@ -33,6 +33,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/_mock/static/style.css", "GET").route(web::get().to(stylesheet)))
         .service(resource("/_mock/redirect-landing", "GET").route(web::get().to(redirect_landing)))
         .service(page_resource("/{org}", "GET").route(web::get().to(org_index)))
+        // The same page with a trailing slash, as `/<org>/<flow>` and `/<org>/<flow>/` are one page.
+        .service(page_resource("/{org}/", "GET").route(web::get().to(org_index)))
         .service(
             page_resource("/{org}/{slug}", "GET, POST")
                 .route(web::get().to(dispatch))
@@ -111,7 +113,7 @@ pub fn not_found_page(req: &HttpRequest) -> HttpResponse {
     pages::not_found(req.path(), None)
 }
 
-/// `GET /<org>`: the org's Connect links.
+/// `GET /<org>` and `GET /<org>/`: the org's Connect links.
 async fn org_index(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     if Family::for_path(req.path()).is_some() {
         return crate::routes::not_found(req).await;

@@ -650,6 +650,65 @@ async fn org_index_lists_the_links_and_flows_follow_the_setting() {
 }
 
 #[tokio::test]
+async fn trailing_slashes_serve_the_same_pages() {
+    let app = spawn_app().await;
+    // The org index, with or without a slash (and a query, which it ignores).
+    let index = text(app.get("/demo").await).await;
+    assert!(index.contains("href=\"/demo/ca-utilities/?refId=my-ref-1\""));
+    for path in ["/demo/", "/demo/?refId=r-1"] {
+        let resp = app.get(path).await;
+        assert_eq!(resp.status(), 200, "{path}");
+        assert_eq!(text(resp).await, index, "{path}");
+    }
+    // An unknown org is the same HTML 404 either way; API prefixes keep their JSON 404.
+    for path in ["/acme", "/acme/"] {
+        let resp = app.get(path).await;
+        assert_eq!(resp.status(), 404, "{path}");
+        assert!(text(resp).await.contains("Org not configured"), "{path}");
+    }
+    for path in ["/v2/", "/v1.1/", "/_mock/"] {
+        let resp = app.get(path).await;
+        assert_eq!(resp.status(), 404, "{path}");
+        assert!(
+            resp.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{path}"
+        );
+    }
+    let resp = app.client.post(app.url("/demo/")).send().await.unwrap();
+    assert_eq!(resp.status(), 405);
+    assert_eq!(resp.headers()["allow"], "GET");
+
+    // A flow: the selector either way, its form posting to the same absolute action.
+    for path in [
+        "/demo/ca-utilities?refId=slash-1",
+        "/demo/ca-utilities/?refId=slash-1",
+    ] {
+        let resp = app.get(path).await;
+        assert_eq!(resp.status(), 200, "{path}");
+        let html = text(resp).await;
+        assert!(
+            html.contains("action=\"/demo/ca-utilities/select?refId=slash-1\""),
+            "{path}: {html}"
+        );
+    }
+    // A test utility's root redirects to its menu either way.
+    for path in [
+        format!("/demo/{CAISO}?refId=slash-2"),
+        format!("/demo/{CAISO}/?refId=slash-2"),
+    ] {
+        let resp = app.get(&path).await;
+        assert_eq!(resp.status(), 303, "{path}");
+        assert_eq!(
+            location(&resp),
+            format!("/demo/{CAISO}/getting-started?refId=slash-2")
+        );
+    }
+}
+
+#[tokio::test]
 async fn idle_sessions_close_after_24_hours_of_leap_time() {
     // 24 h at this scale is ~0.86 s.
     let app = spawn_app_with(&[("LEAP_MOCK__TIME_SCALE", "0.00001")]).await;

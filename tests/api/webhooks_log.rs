@@ -218,7 +218,6 @@ async fn bad_filters_get_a_400_naming_the_parameter() {
         ("status=done", "status"),
         ("event_type=meter.deleted", "event_type"),
         ("webhook_id=abc", "webhook_id"),
-        ("org=nobody", "org"),
         ("page_size=0", "page_size"),
         ("page_size=501", "page_size"),
         ("page_token=xyz", "page_token"),
@@ -239,6 +238,20 @@ async fn bad_filters_get_a_400_naming_the_parameter() {
     );
     let resp = app.get("/_mock/deliveries?colour=blue").await;
     assert_eq!(resp.status(), 400, "unknown parameters are refused");
+}
+
+#[tokio::test]
+async fn an_unknown_org_filter_is_a_404_like_the_other_mock_endpoints() {
+    let app = spawn_app_with(&[]).await;
+    let resp = app.get("/_mock/deliveries?org=nobody").await;
+    assert_eq!(resp.status(), 404);
+    let body = json(resp).await;
+    assert_eq!(
+        body,
+        json!({"title": "Org not found", "status": 404, "details": {"org": "nobody"}})
+    );
+    // The same answer, word for word, as the event outbox gives.
+    assert_eq!(json(app.get("/_mock/events?org=nobody").await).await, body);
 }
 
 #[tokio::test]

@@ -168,11 +168,16 @@ impl Server {
 
     /// `kill -TERM <pid>`, as a container runtime or `systemctl stop` would send it.
     pub fn sigterm(&self) {
+        self.signal("TERM");
+    }
+
+    /// `kill -<name> <pid>`, e.g. `INT` for Ctrl-C.
+    pub fn signal(&self, name: &str) {
         let status = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+            .args([&format!("-{name}"), &self.child.id().to_string()])
             .status()
             .expect("run kill");
-        assert!(status.success(), "kill -TERM failed");
+        assert!(status.success(), "kill -{name} failed");
     }
 }
 

@@ -59,8 +59,8 @@ fn config_file_can_be_named_by_env_var() {
 }
 
 /// Runs the binary with a bad setting; it must exit 2 without serving, with one stderr line
-/// that names `key`.
-fn assert_rejected(env: &[(&str, &str)], file: Option<&str>, key: &str) {
+/// that names `key`. Returns that line and the settings file's path (empty without a file).
+fn assert_rejected(env: &[(&str, &str)], file: Option<&str>, key: &str) -> (String, String) {
     let file = file.map(TempToml::new);
     let mut cmd = leap_mock();
     // Port 0 so that a setting wrongly accepted cannot collide on 8080 — unless the case is
@@ -88,6 +88,51 @@ fn assert_rejected(env: &[(&str, &str)], file: Option<&str>, key: &str) {
     assert!(
         stderr.contains(&format!("`{key}`")),
         "{case}: stderr should name `{key}`: {stderr}"
+    );
+    let path = file.as_ref().map(|f| f.0.display().to_string());
+    (stderr, path.unwrap_or_default())
+}
+
+#[test]
+fn a_bad_value_from_the_file_names_the_file_not_the_env_var() {
+    for (toml, key) in [
+        ("[server]\nport = \"abc\"\n", "server.port"), // a wrong type
+        ("time_scale = -1.0\n", "time_scale"),         // a checked value
+        ("[log]\nformt = \"json\"\n", "log.formt"),    // a misspelt key
+        (
+            "[orgs.demo]\nredirect_url = \"nope\"\n",
+            "orgs.demo.redirect_url",
+        ),
+        (
+            "[orgs.acme]\nredirect_url = \"https://acme.test/\"\n",
+            "orgs.acme.api_key",
+        ), // missing
+    ] {
+        let (stderr, path) = assert_rejected(&[], Some(toml), key);
+        assert!(
+            stderr.contains(&format!("`{key}` (file {path}): ")),
+            "{toml:?}: {stderr}"
+        );
+        assert!(!stderr.contains("LEAP_MOCK__"), "{toml:?}: {stderr}");
+    }
+}
+
+#[test]
+fn a_bad_value_from_the_env_names_the_env_var_even_with_a_file() {
+    // The file's valid value is overridden by the env's bad one: the env is to blame.
+    let (stderr, _) = assert_rejected(
+        &[("LEAP_MOCK__TIME_SCALE", "-1")],
+        Some("time_scale = 0.5\n"),
+        "time_scale",
+    );
+    assert!(
+        stderr.contains("`time_scale` (env LEAP_MOCK__TIME_SCALE): "),
+        "{stderr}"
+    );
+    let (stderr, _) = assert_rejected(&[("LEAP_MOCK__SERVER__PORT", "abc")], None, "server.port");
+    assert!(
+        stderr.contains("`server.port` (env LEAP_MOCK__SERVER__PORT): "),
+        "{stderr}"
     );
 }
 

@@ -36,6 +36,18 @@ fn sigterm_stops_accepting_then_exits_0() {
 
 #[test]
 fn a_request_in_flight_at_sigterm_still_completes() {
+    request_in_flight_completes_after("TERM");
+}
+
+#[test]
+fn a_request_in_flight_at_ctrl_c_still_completes() {
+    // actix-server's own handling made SIGINT a forced stop that cut the request off unanswered.
+    request_in_flight_completes_after("INT");
+}
+
+/// A request half-sent when the signal arrives: new connections are refused at once, yet the
+/// request gets its answer and the process then exits 0.
+fn request_in_flight_completes_after(signal: &str) {
     let mut cmd = leap_mock();
     cmd.env("LEAP_MOCK__SERVER__PORT", "0");
     let mut server = Server::start(cmd);
@@ -62,7 +74,7 @@ fn a_request_in_flight_at_sigterm_still_completes() {
     let (first, rest) = body.split_at(body.len() / 2);
     stream.write_all(first).expect("first half");
 
-    server.sigterm();
+    server.signal(signal);
     poll("new connections to be refused", || {
         TcpStream::connect(("127.0.0.1", server.port))
             .is_err()
@@ -75,5 +87,6 @@ fn a_request_in_flight_at_sigterm_still_completes() {
 
     let status = wait_for_exit(&mut server.child);
     assert_eq!(status.code(), Some(0));
+    server.wait_for_log(&format!("SIG{signal} received"));
     server.wait_for_log("leap-mock stopped");
 }

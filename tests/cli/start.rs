@@ -127,6 +127,34 @@ fn healthcheck_exits_0_against_a_live_server() {
 }
 
 #[test]
+fn healthcheck_without_url_checks_the_configured_host() {
+    // Loopback addresses other than 127.0.0.1 (the old fixed target), IPv6 when this machine has it.
+    let mut hosts = vec!["127.0.0.2"];
+    if TcpListener::bind("[::1]:0").is_ok() {
+        hosts.push("::1");
+    }
+    for host in hosts {
+        let mut cmd = leap_mock();
+        cmd.env("LEAP_MOCK__SERVER__PORT", "0")
+            .env("LEAP_MOCK__SERVER__HOST", host);
+        let server = Server::start(cmd);
+
+        let mut check = leap_mock();
+        check
+            .arg("healthcheck")
+            .env("LEAP_MOCK__SERVER__HOST", host)
+            .env("LEAP_MOCK__SERVER__PORT", server.port.to_string());
+        let (status, stdout, stderr) = run_to_end(check);
+        assert_eq!(status.code(), Some(0), "{host}: {stdout}{stderr}");
+        let url = match host {
+            "::1" => format!("http://[::1]:{}/healthz", server.port),
+            _ => format!("http://{host}:{}/healthz", server.port),
+        };
+        assert_eq!(stdout.trim(), format!("healthy: {url}"));
+    }
+}
+
+#[test]
 fn healthcheck_exits_1_against_a_dead_port() {
     let port = {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -175,4 +203,66 @@ fn version_flag_prints_the_crate_version() {
         stdout.trim(),
         format!("leap-mock {}", env!("CARGO_PKG_VERSION"))
     );
+}
+
+#[test]
+fn unknown_meter_search_fields_are_ignored_with_a_warning_naming_them_and_the_route() {
+    let mut cmd = leap_mock();
+    cmd.env("LEAP_MOCK__SERVER__PORT", "0");
+    let server = Server::start(cmd);
+    let auth = format!("Bearer {DEMO_KEY}");
+    let search = |path: &str, request_id: &str, body: &str| {
+        let resp = crate::helpers::http(
+            server.port,
+            "POST",
+            path,
+            &[
+                ("Authorization", &auth),
+                ("Content-Type", "application/json"),
+                ("x-request-id", request_id),
+            ],
+            body.as_bytes(),
+        )
+        .expect("answer");
+        // Leap's schema allows additional members: still a 200 with the (empty) result.
+        assert_eq!(resp.status, 200, "{path}: {}", resp.body);
+        assert_eq!(resp.json(), serde_json::json!({"meters": []}));
+    };
+    search(
+        "/v2/meters/search",
+        "typo-1",
+        r#"{"transmision_region": "CAISO", "page_size": 10}"#,
+    );
+    search(
+        "/v2/meters/enrollments/search",
+        "typo-2",
+        r#"{"exclude_archived": true, "global_status": ["ACTIVE"], "zzz": null}"#,
+    );
+    search(
+        "/v2/meters/search",
+        "no-typo",
+        r#"{"transmission_region": "CAISO"}"#,
+    );
+    server.wait_for_log("request_id=no-typo");
+
+    let stdout = server.stdout();
+    let warning = |request_id: &str| {
+        stdout
+            .lines()
+            .find(|l| l.contains("WARN") && l.contains(&format!("request_id={request_id}")))
+            .map(str::to_string)
+    };
+    let line = warning("typo-1").unwrap_or_else(|| panic!("no warning for typo-1:\n{stdout}"));
+    for expected in ["/v2/meters/search", "transmision_region"] {
+        assert!(line.contains(expected), "{expected} missing from {line}");
+    }
+    assert!(
+        !line.contains("page_size"),
+        "a known field is named: {line}"
+    );
+    let line = warning("typo-2").unwrap_or_else(|| panic!("no warning for typo-2:\n{stdout}"));
+    for expected in ["/v2/meters/enrollments/search", "global_status, zzz"] {
+        assert!(line.contains(expected), "{expected} missing from {line}");
+    }
+    assert_eq!(warning("no-typo"), None, "known fields only: no warning");
 }

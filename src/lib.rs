@@ -195,7 +195,7 @@ fn banner(state: &AppState, port: u16) -> String {
          \x20 Connect pages  {url}   (stands in for https://staging.addleap.com)\n\
          \x20 health {url}/healthz · ready {url}/readyz · metrics {url}/metrics",
         env!("CARGO_PKG_VERSION"),
-        state.settings.server.host,
+        state.settings.server.url_host(false),
         state.clock.scale(),
     );
     if state.tenants.iter().next().is_none() {

@@ -55,16 +55,40 @@ impl ServerSettings {
     /// a wildcard address becomes its loopback (`0.0.0.0` -> `127.0.0.1`, `::` -> `[::1]`), any
     /// other address or name is used as configured, IPv6 in brackets.
     pub fn local_url(&self) -> String {
+        format!("http://{}:{}", self.url_host(true), self.port)
+    }
+
+    /// The host as it goes in a URL (IPv6 in brackets). With `loopback_for_wildcard`, `0.0.0.0`
+    /// and `::` become `127.0.0.1` and `[::1]`; otherwise they stay as they are.
+    pub fn url_host(&self, loopback_for_wildcard: bool) -> String {
         use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
         let host = self.host.trim();
-        let host = match host.parse::<IpAddr>() {
-            Ok(IpAddr::V4(ip)) if ip.is_unspecified() => Ipv4Addr::LOCALHOST.to_string(),
-            Ok(IpAddr::V6(ip)) if ip.is_unspecified() => format!("[{}]", Ipv6Addr::LOCALHOST),
+        match host.parse::<IpAddr>() {
+            Ok(IpAddr::V4(ip)) if ip.is_unspecified() && loopback_for_wildcard => {
+                Ipv4Addr::LOCALHOST.to_string()
+            }
+            Ok(IpAddr::V6(ip)) if ip.is_unspecified() && loopback_for_wildcard => {
+                format!("[{}]", Ipv6Addr::LOCALHOST)
+            }
             Ok(IpAddr::V6(ip)) => format!("[{ip}]"),
             Ok(IpAddr::V4(ip)) => ip.to_string(),
             Err(_) => host.to_string(),
-        };
-        format!("http://{host}:{}", self.port)
+        }
+    }
+
+    /// The host of the default `public_url`: `localhost` for a wildcard or loopback address
+    /// (what a browser on this machine opens), else the configured address or name.
+    fn public_host(&self) -> String {
+        match self.host.trim().parse::<std::net::IpAddr>() {
+            Ok(ip)
+                if ip.is_unspecified()
+                    || ip == std::net::Ipv4Addr::LOCALHOST
+                    || ip == std::net::Ipv6Addr::LOCALHOST =>
+            {
+                "localhost".to_string()
+            }
+            _ => self.url_host(false),
+        }
     }
 }
 
@@ -619,7 +643,7 @@ impl Settings {
     /// The base URL for links and redirects, given the port actually bound.
     pub fn public_url(&self, bound_port: u16) -> String {
         if self.server.public_url.is_empty() {
-            format!("http://localhost:{bound_port}")
+            format!("http://{}:{bound_port}", self.server.public_host())
         } else {
             self.server.public_url.clone()
         }
@@ -805,6 +829,36 @@ mod tests {
                 .expect("valid");
             assert_eq!(s.server.local_url(), url, "{host}");
         }
+    }
+
+    #[test]
+    fn default_public_url_is_localhost_unless_bound_to_another_address() {
+        for (host, url) in [
+            ("0.0.0.0", "http://localhost:8080"),
+            ("::", "http://localhost:8080"),
+            ("127.0.0.1", "http://localhost:8080"),
+            ("::1", "http://localhost:8080"),
+            ("127.0.0.2", "http://127.0.0.2:8080"),
+            ("fd00::2", "http://[fd00::2]:8080"),
+            ("mock.internal", "http://mock.internal:8080"),
+        ] {
+            let s = Settings::load_from(None, env(&[("LEAP_MOCK__SERVER__HOST", host)]))
+                .expect("valid");
+            assert_eq!(s.public_url(8080), url, "{host}");
+        }
+        let s = Settings::load_from(
+            None,
+            env(&[
+                ("LEAP_MOCK__SERVER__HOST", "127.0.0.2"),
+                ("LEAP_MOCK__SERVER__PUBLIC_URL", "https://mock.example/"),
+            ]),
+        )
+        .expect("valid");
+        assert_eq!(
+            s.public_url(8080),
+            "https://mock.example",
+            "a set public_url wins"
+        );
     }
 
     #[test]

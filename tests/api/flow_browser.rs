@@ -146,24 +146,38 @@ async fn wait_for_path(client: &Client, path_part: &str) -> url::Url {
     }
 }
 
+/// Finds `css` and reads its text. A page that is still loading after a navigation can replace
+/// the element between the two calls (a stale element): then both are tried again, for up to 5 s.
 async fn text_of(client: &Client, css: &str) -> String {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .text()
-        .await
-        .expect("element text")
+    let start = Instant::now();
+    loop {
+        let result = match client.find(Locator::Css(css)).await {
+            Ok(element) => element.text().await,
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(text) => return text,
+            Err(e) if start.elapsed() > Duration::from_secs(5) => panic!("text of {css}: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
 }
 
+/// Clicks `css`, retrying (for up to 5 s) when the element is missing or went stale because the
+/// page was still loading; a click that failed did not happen, so a retry cannot click twice.
 async fn click(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    let start = Instant::now();
+    loop {
+        let result = match client.find(Locator::Css(css)).await {
+            Ok(element) => element.click().await.map(drop),
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(()) => return,
+            Err(e) if start.elapsed() > Duration::from_secs(5) => panic!("click {css}: {e}"),
+            Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+        }
+    }
 }
 
 /// Saves a whole-page screenshot at the given width.

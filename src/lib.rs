@@ -212,6 +212,7 @@ fn banner(state: &AppState, port: u16) -> String {
         out.push_str(&format!(
             "\n  org {:?}\n\
              \x20   API key           {key}\n\
+             \x20   Connect flows     {url}/{name}   (the org's Connect links, one per flow)\n\
              \x20   test utility      {url}/{name}/staging-test-utility-caiso/getting-started?refId=my-ref-1\n\
              \x20                     {url}/{name}/staging-test-utility-nyiso/getting-started?refId=my-ref-1\n\
              \x20   final redirect    {}\n\

@@ -139,8 +139,9 @@ const DEVIATIONS: &[(&str, u16, &str)] = &[
     ("listProvisionalAssetsFilters", 401, "CRM declares only 200"),
 ];
 
-struct Spec {
-    doc: Value,
+/// One of Leap's OpenAPI files, parsed (shared with the webhook-body contract test).
+pub(crate) struct Spec {
+    pub(crate) doc: Value,
 }
 
 impl Spec {
@@ -148,7 +149,7 @@ impl Spec {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/contract")
     }
 
-    fn load(file: &str) -> Spec {
+    pub(crate) fn load(file: &str) -> Spec {
         let text = std::fs::read_to_string(Self::dir().join(file))
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         let doc: Value =
@@ -166,7 +167,7 @@ impl Spec {
     }
 
     /// `value` with every `$ref` replaced by its target (recursively).
-    fn inline(&self, value: &Value, depth: usize) -> Value {
+    pub(crate) fn inline(&self, value: &Value, depth: usize) -> Value {
         assert!(depth < 64, "$ref cycle");
         match value {
             Value::Object(map) => {
@@ -195,7 +196,7 @@ impl Spec {
     }
 
     /// The declared response of an operation for a status (`$ref` followed).
-    fn response(&self, method: &str, template: &str, status: u16) -> Option<Value> {
+    pub(crate) fn response(&self, method: &str, template: &str, status: u16) -> Option<Value> {
         let r = self.operation(method, template)["responses"].get(status.to_string())?;
         Some(self.inline(r, 0))
     }
@@ -219,7 +220,7 @@ struct Contract {
     report: Report,
 }
 
-fn validator(schema: &Value) -> jsonschema::Validator {
+pub(crate) fn validator(schema: &Value) -> jsonschema::Validator {
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)

@@ -4,8 +4,9 @@
 //! `$ref`s inlined, and checked as JSON Schema (2020-12, so `uuid` is a known format; formats asserted).
 //!
 //! A status the operation does not declare fails the test unless it is one of the documented
-//! deviations in [`DEVIATIONS`] (each with its reason; the README lists them). Such bodies are
-//! still validated against the spec file's own error schema.
+//! deviations in [`DEVIATIONS`] (each with its reason; README's "Where the mock departs from
+//! Leap's specs" lists them, which a test checks). Such bodies are still validated against the
+//! spec file's own error schema. The webhook bodies the mock sends: [`crate::contract_webhooks`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -905,5 +906,31 @@ fn the_schemas_reject_what_the_spec_rejects() {
         let mut body = good.clone();
         *body.pointer_mut(pointer).expect("member present") = bad.clone();
         assert!(!v.is_valid(&body), "{pointer} = {bad} passed");
+    }
+}
+
+/// README's deviation table has a row for every entry of [`DEVIATIONS`].
+#[test]
+fn the_readme_lists_every_deviation() {
+    const README: &str = include_str!("../../README.md");
+    let section = README
+        .split("### Where the mock departs from Leap's specs")
+        .nth(1)
+        .expect("README has the deviations section")
+        .split("\n#")
+        .next()
+        .unwrap_or_default();
+    let rows: Vec<Vec<&str>> = section
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .map(|l| l.split('|').map(str::trim).collect())
+        .collect();
+    for (op, status, why) in DEVIATIONS {
+        assert!(
+            rows.iter().any(|r| r.len() > 3
+                && r[1].contains(&format!("`{op}`"))
+                && r[2].contains(&status.to_string())),
+            "README's deviation table has no row for {op} {status} ({why})"
+        );
     }
 }

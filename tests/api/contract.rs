@@ -4,8 +4,9 @@
 //! `$ref`s inlined, and checked as JSON Schema (2020-12, so `uuid` is a known format; formats asserted).
 //!
 //! A status the operation does not declare fails the test unless it is one of the documented
-//! deviations in [`DEVIATIONS`] (each with its reason; the README lists them). Such bodies are
-//! still validated against the spec file's own error schema.
+//! deviations in [`DEVIATIONS`] (each with its reason; README's "Where the mock departs from
+//! Leap's specs" lists them, which a test checks). Such bodies are still validated against the
+//! spec file's own error schema. The webhook bodies the mock sends: [`crate::contract_webhooks`].
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -14,8 +15,10 @@ use std::time::Duration;
 use reqwest::{Method, RequestBuilder};
 use serde_json::{Value, json};
 
+use crate::contract_webhooks::WebhookContract;
 use crate::fixtures::{create_meter, full_create_meter, single_create_body};
 use crate::helpers::{DEMO_KEY, TestApp, spawn_app_with};
+use crate::webhooks_support::{Receiver, closed_port};
 
 const SPECS: &[(&str, &str)] = &[
     ("MTR", "leap-meters-openapi-original.yml"),
@@ -24,8 +27,8 @@ const SPECS: &[(&str, &str)] = &[
     ("WHK", "leap-webhooks-openapi-original.yml"),
 ];
 
-/// The operations in the mock's scope: (spec, method, path template, operationId).
-/// `testWebhook` is exercised by the webhook delivery tests.
+/// The operations in the mock's scope: (spec, method, path template, operationId). The bodies
+/// the mock sends to receivers are checked by [`crate::contract_webhooks`].
 const OPERATIONS: &[(&str, &str, &str, &str)] = &[
     ("MTR", "get", "/v2/meters/{meter_id}", "getMeterDetails"),
     ("MTR", "post", "/v2/meters/search", "searchMeterDetails"),
@@ -77,6 +80,12 @@ const OPERATIONS: &[(&str, &str, &str, &str)] = &[
         "/v1.1/webhooks/{webhook_id}",
         "deleteWebhook",
     ),
+    (
+        "WHK",
+        "post",
+        "/v1.1/webhooks/{webhook_id}/test",
+        "testWebhook",
+    ),
 ];
 
 /// Statuses the mock answers that an operation does not declare, and why. The body is then
@@ -96,6 +105,11 @@ const DEVIATIONS: &[(&str, u16, &str)] = &[
         "deleteWebhook",
         400,
         "WHK declares no 400; non-UUID webhook_id",
+    ),
+    (
+        "testWebhook",
+        400,
+        "WHK declares no 400; non-UUID webhook_id or a body without a known webhook_event_type",
     ),
     (
         "createMeterBatchJob",
@@ -139,8 +153,9 @@ const DEVIATIONS: &[(&str, u16, &str)] = &[
     ("listProvisionalAssetsFilters", 401, "CRM declares only 200"),
 ];
 
-struct Spec {
-    doc: Value,
+/// One of Leap's OpenAPI files, parsed (shared with the webhook-body contract test).
+pub(crate) struct Spec {
+    pub(crate) doc: Value,
 }
 
 impl Spec {
@@ -148,7 +163,7 @@ impl Spec {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/contract")
     }
 
-    fn load(file: &str) -> Spec {
+    pub(crate) fn load(file: &str) -> Spec {
         let text = std::fs::read_to_string(Self::dir().join(file))
             .unwrap_or_else(|e| panic!("{file}: {e}"));
         let doc: Value =
@@ -166,7 +181,7 @@ impl Spec {
     }
 
     /// `value` with every `$ref` replaced by its target (recursively).
-    fn inline(&self, value: &Value, depth: usize) -> Value {
+    pub(crate) fn inline(&self, value: &Value, depth: usize) -> Value {
         assert!(depth < 64, "$ref cycle");
         match value {
             Value::Object(map) => {
@@ -195,7 +210,7 @@ impl Spec {
     }
 
     /// The declared response of an operation for a status (`$ref` followed).
-    fn response(&self, method: &str, template: &str, status: u16) -> Option<Value> {
+    pub(crate) fn response(&self, method: &str, template: &str, status: u16) -> Option<Value> {
         let r = self.operation(method, template)["responses"].get(status.to_string())?;
         Some(self.inline(r, 0))
     }
@@ -219,7 +234,7 @@ struct Contract {
     report: Report,
 }
 
-fn validator(schema: &Value) -> jsonschema::Validator {
+pub(crate) fn validator(schema: &Value) -> jsonschema::Validator {
     jsonschema::options()
         .with_draft(jsonschema::Draft::Draft202012)
         .should_validate_formats(true)
@@ -418,6 +433,66 @@ async fn responses_match_leaps_openapi_files() {
         (KEY, "not-a-uuid"),
     ] {
         let r = c.req(Method::DELETE, key, &format!("/v1.1/webhooks/{id}"));
+        c.call("deleteWebhook", r).await;
+    }
+
+    // --- Webhooks v1.1: testWebhook really sends, to a receiver that answers and to a closed port.
+    let receiver = Receiver::ok().await;
+    let refused = format!("http://127.0.0.1:{}/hooks", closed_port());
+    // A complete meter.created (Leap's own example lacks transmission_region; see
+    // contract_webhooks::SPEC_CONTRADICTIONS).
+    let sample = json!({"webhook_event_type": "meter.created",
+                        "meter_id": "364be407-1f08-48fa-afd2-ee1dd228b76b",
+                        "partner_reference": "sample-ref-123", "transmission_region": "CAISO",
+                        "meter_type": "UTILITY_METER"});
+    let mut test_hooks = Vec::new();
+    for (url, answered) in [(receiver.uri(), true), (refused, false)] {
+        // An event type this test never causes, so the receiver only gets the test bodies.
+        let hook = json!({"receiver_url": url, "event_types": ["connect_session.updated"]});
+        let (_, created) = c
+            .call("createWebhook", c.post(KEY, "/v1.1/webhooks", &hook))
+            .await;
+        let id = created["webhook_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let path = format!("/v1.1/webhooks/{id}/test");
+        let (status, report) = c.call("testWebhook", c.post(KEY, &path, &sample)).await;
+        assert_eq!(status, 200, "{report}");
+        if answered {
+            assert_eq!(report["is_successful"], true, "{report}");
+            assert_eq!(report["status_code"], 200, "{report}");
+        } else {
+            assert_eq!(report["is_successful"], false, "{report}");
+            assert!(report["error"].is_string(), "{report}");
+        }
+        test_hooks.push(id);
+    }
+    let (_, request) = receiver.wait_for(1).await.remove(0);
+    let body: Value = request.body_json().expect("a JSON body");
+    match WebhookContract::load().check(&body) {
+        Ok(event_type) => assert_eq!(event_type, "meter.created"),
+        Err(problems) => panic!("the test body's envelope: {problems:?}\n{body}"),
+    }
+    assert_eq!(body["payload"], sample, "the test body, as given");
+    let hook_id = test_hooks[0].as_str();
+    for (key, id, body) in [
+        (KEY, unknown, &sample),
+        (KEY, "not-a-uuid", &sample),
+        (
+            KEY,
+            hook_id,
+            &json!({"webhook_event_type": "meter.deleted"}),
+        ),
+        (None, hook_id, &sample),
+        (WRONG_KEY, hook_id, &sample),
+    ] {
+        let r = c.post(key, &format!("/v1.1/webhooks/{id}/test"), body);
+        c.call("testWebhook", r).await;
+    }
+    assert_eq!(receiver.count(), 1, "only the one test body was sent");
+    for id in &test_hooks {
+        let r = c.req(Method::DELETE, KEY, &format!("/v1.1/webhooks/{id}"));
         c.call("deleteWebhook", r).await;
     }
 
@@ -831,5 +906,31 @@ fn the_schemas_reject_what_the_spec_rejects() {
         let mut body = good.clone();
         *body.pointer_mut(pointer).expect("member present") = bad.clone();
         assert!(!v.is_valid(&body), "{pointer} = {bad} passed");
+    }
+}
+
+/// README's deviation table has a row for every entry of [`DEVIATIONS`].
+#[test]
+fn the_readme_lists_every_deviation() {
+    const README: &str = include_str!("../../README.md");
+    let section = README
+        .split("### Where the mock departs from Leap's specs")
+        .nth(1)
+        .expect("README has the deviations section")
+        .split("\n#")
+        .next()
+        .unwrap_or_default();
+    let rows: Vec<Vec<&str>> = section
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .map(|l| l.split('|').map(str::trim).collect())
+        .collect();
+    for (op, status, why) in DEVIATIONS {
+        assert!(
+            rows.iter().any(|r| r.len() > 3
+                && r[1].contains(&format!("`{op}`"))
+                && r[2].contains(&status.to_string())),
+            "README's deviation table has no row for {op} {status} ({why})"
+        );
     }
 }

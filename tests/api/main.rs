@@ -3,6 +3,7 @@
 mod admin;
 mod connect_api;
 mod contract;
+mod contract_webhooks;
 mod create_meters;
 mod end_to_end;
 mod errors;

@@ -24,7 +24,8 @@ use crate::domain::{EventPayload, OutboxEvent};
 /// Meters of one org in creation order (the stable order searches page through).
 #[derive(Debug, Default)]
 pub struct Meters {
-    by_key: BTreeMap<u64, Meter>,
+    /// Boxed: a meter is over 1 KB, and B-tree nodes hold 11 slots, mostly part-empty.
+    by_key: BTreeMap<u64, Box<Meter>>,
     key_of: HashMap<Uuid, u64>,
     by_partner_reference: HashMap<String, Vec<Uuid>>,
     next_key: u64,
@@ -37,12 +38,12 @@ impl Meters {
         self.next_key += 1;
         self.index_partner_reference(&meter);
         self.key_of.insert(meter.meter_id, key);
-        self.by_key.insert(key, meter);
+        self.by_key.insert(key, Box::new(meter));
         key
     }
 
     pub fn get(&self, id: &Uuid) -> Option<&Meter> {
-        self.key_of.get(id).and_then(|k| self.by_key.get(k))
+        self.key_of.get(id).and_then(|k| self.by_key.get(k)).map(|m| &**m)
     }
 
     /// Changes a meter in place, keeping the partner-reference index right.
@@ -89,13 +90,13 @@ impl Meters {
 
     /// All meters in creation order.
     pub fn iter(&self) -> impl Iterator<Item = (u64, &Meter)> {
-        self.by_key.iter().map(|(k, m)| (*k, m))
+        self.by_key.iter().map(|(k, m)| (*k, &**m))
     }
 
     /// Meters created after the one at `key`, in creation order.
     pub fn after(&self, key: Option<u64>) -> impl Iterator<Item = (u64, &Meter)> {
         let start = key.map_or(0, |k| k.saturating_add(1));
-        self.by_key.range(start..).map(|(k, m)| (*k, m))
+        self.by_key.range(start..).map(|(k, m)| (*k, &**m))
     }
 
     pub fn len(&self) -> usize {

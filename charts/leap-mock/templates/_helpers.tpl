@@ -63,6 +63,11 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 {{- end }}
 {{- end }}
 
+{{/* Where config.webhooks.caCert is mounted (a key of the ConfigMap mounted at /etc/leap-mock). */}}
+{{- define "leap-mock.webhookCaPath" -}}
+/etc/leap-mock/webhook-ca.pem
+{{- end }}
+
 {{/* A TOML float: Go prints 1.0 as "1", which TOML reads as an integer. */}}
 {{- define "leap-mock.tomlFloat" -}}
 {{- $s := toString (float64 .) }}
@@ -113,6 +118,43 @@ LEAP_MOCK__WEBHOOKS__SIGNING_SECRET: {{ toJson . }}
 {{- range $name, $org := .Values.orgs }}
 {{- if and (ne $name "demo") (ne $org.enabled false) (not $org.apiKey) }}
 {{- fail (printf "orgs.%s.apiKey is required (or put %s in existingSecret)" $name (include "leap-mock.orgEnv" (list $name "API_KEY"))) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- include "leap-mock.validateReceivers" . }}
+{{- end }}
+
+{{/* orgs.*.webhookUrl must pass config.webhooks.strict and .allowedHosts, as leap-mock checks at
+     start-up (src/webhooks/policy.rs): https on port 443, 8443 or 8843; a host equal to an
+     allowed one or, for "*.example.com", a subdomain of example.com. */}}
+{{- define "leap-mock.validateReceivers" -}}
+{{- $wh := .Values.config.webhooks }}
+{{- range $name, $org := .Values.orgs }}
+{{- if and (ne $org.enabled false) $org.webhookUrl }}
+{{- $u := urlParse $org.webhookUrl }}
+{{- $host := $u.host }}
+{{- $port := ternary "443" "80" (eq $u.scheme "https") }}
+{{- if regexMatch ":[0-9]+$" $host }}
+{{- $port = regexFind "[0-9]+$" $host }}
+{{- $host = regexReplaceAll ":[0-9]+$" $host "" }}
+{{- end }}
+{{- $host = $host | trimPrefix "[" | trimSuffix "]" | trimSuffix "." | lower }}
+{{- if and $wh.strict (or (ne $u.scheme "https") (not (has $port (list "443" "8443" "8843")))) }}
+{{- fail (printf "orgs.%s.webhookUrl %s: config.webhooks.strict allows only https receivers on port 443, 8443 or 8843 (as Leap)" $name $org.webhookUrl) }}
+{{- end }}
+{{- if $wh.allowedHosts }}
+{{- $ok := false }}
+{{- range $wh.allowedHosts }}
+{{- $pattern := lower . }}
+{{- if hasPrefix "*." $pattern }}
+{{- $suffix := trimPrefix "*" $pattern }}
+{{- if and (hasSuffix $suffix $host) (gt (len $host) (len $suffix)) }}{{ $ok = true }}{{ end }}
+{{- else if eq $pattern $host }}{{ $ok = true }}
+{{- end }}
+{{- end }}
+{{- if not $ok }}
+{{- fail (printf "orgs.%s.webhookUrl %s: host %q is not in config.webhooks.allowedHosts %v" $name $org.webhookUrl $host $wh.allowedHosts) }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- end }}

@@ -4,8 +4,12 @@ Usage: chart_test.py --helm HELM --chart DIR [--binary LEAP_MOCK]
 
 1. Rendered facts, for the default values and every ci/*.yaml file: hardened security context,
    both probes, one replica, checksums that roll the pod, Secret/existingSecret wiring, the helm
-   test hook, and settings.toml holding only keys leap-mock knows.
-2. The schema and the templates refuse bad values (replicaCount 2, unknown keys, wrong types...).
+   test hook, settings.toml holding only keys leap-mock knows, config.webhooks / createMeters /
+   orgs.*.flows rendered as the values say (and, with the default values, equal to leap-mock's
+   own defaults in config/default.toml), and the webhook CA mounted where ca_file points.
+2. The schema and the templates refuse bad values (replicaCount 2, unknown keys, wrong types,
+   probabilities above 1, an empty retry schedule, unknown flow regions, receivers that
+   webhooks.strict or allowedHosts would refuse...).
 3. With --binary: leap-mock itself starts with each rendered settings.toml + Secret env, proving
    the chart renders nothing the binary would reject (it exits 2 on unknown or bad settings).
    Settings announced by other issues but not in this build yet are dropped and reported.
@@ -67,12 +71,18 @@ def one(docs, kind):
     return found[0] if len(found) == 1 else None
 
 
+# Settings whose value is a table of the user's own keys (an org's flows: url-title -> region).
+MAP_SETTINGS = {"orgs.*.flows"}
+# Where the chart mounts config.webhooks.caCert (a key of the ConfigMap).
+WEBHOOK_CA_KEY = "webhook-ca.pem"
+
+
 def flatten(table, prefix=""):
     """{"a": {"b": 1}} -> {"a.b": 1}; org names become "*" so they match the defaults' shape."""
     out = {}
     for key, value in table.items():
         path = "orgs.*" if prefix == "orgs." else f"{prefix}{key}"
-        if isinstance(value, dict):
+        if isinstance(value, dict) and path not in MAP_SETTINGS:
             out.update(flatten(value, f"{path}."))
         else:
             out[path] = value
@@ -90,6 +100,47 @@ def env_to_key(name):
     if parts[0] == "orgs" and len(parts) == 3:
         parts[1] = "*"
     return ".".join(parts)
+
+
+def merge(base, over):
+    """Helm's merge of a values file over the chart's values.yaml (maps deep, the rest replaced)."""
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def expected_webhook_settings(values, mount_path):
+    """[create_meters], [webhooks] and [webhooks.faults] as the chart should render them."""
+    wh = values["config"]["webhooks"]
+    faults = wh["faults"]
+    return {
+        "create_meters": {"job_processing_secs": float(values["config"]["createMeters"]["jobProcessingSecs"])},
+        "webhooks": {
+            "timeout": wh["timeout"],
+            "retry_schedule": wh["retrySchedule"],
+            "max_concurrency": wh["maxConcurrency"],
+            "log_max_finished": wh["logMaxFinished"],
+            "strict": wh["strict"],
+            "allowed_hosts": wh["allowedHosts"],
+            "ca_file": f"{mount_path}/{WEBHOOK_CA_KEY}" if wh["caCert"] else "",
+            "accept_invalid_certs": wh["acceptInvalidCerts"],
+            "faults": {
+                "duplicate_probability": float(faults["duplicateProbability"]),
+                "reorder_probability": float(faults["reorderProbability"]),
+                "delay_min": faults["delayMin"],
+                "delay_max": faults["delayMax"],
+            },
+        },
+    }
+
+
+def rendered_webhook_settings(settings):
+    webhooks = {k: v for k, v in settings.get("webhooks", {}).items() if k != "signing_secret"}
+    return {"create_meters": settings.get("create_meters"), "webhooks": webhooks}
 
 
 def is_future(key):
@@ -116,7 +167,7 @@ def hardened(sc, pod_sc):
     return problems
 
 
-def facts(args, repo, label, docs, app_version, existing):
+def facts(args, repo, label, docs, app_version, existing, values):
     print(f"\n[{label}] rendered facts")
     dep = one(docs, "Deployment")
     svc = one(docs, "Service")
@@ -210,6 +261,61 @@ def facts(args, repo, label, docs, app_version, existing):
               settings.get("scenarios", {}).get("file") == f"{mount['mountPath']}/scenarios.toml")
     else:
         check("no custom scenarios: no scenarios setting", "scenarios" not in settings)
+    webhook_facts(repo, label, settings, cm, mount["mountPath"], values)
+
+
+def webhook_facts(repo, label, settings, cm, mount_path, values):
+    """config.webhooks, config.createMeters and orgs.*.flows rendered as the values say."""
+    got = rendered_webhook_settings(settings)
+    want = expected_webhook_settings(values, mount_path)
+    diff = {k: (got[k], want[k]) for k in want if got[k] != want[k]}
+    check("[create_meters], [webhooks], [webhooks.faults] follow config.createMeters / config.webhooks",
+          not diff, diff)
+    for key in ("job_processing_secs",):
+        check(f"create_meters.{key} is a TOML float", isinstance(got["create_meters"].get(key), float))
+    probs = got["webhooks"].get("faults", {})
+    check("fault probabilities are TOML floats",
+          all(isinstance(probs.get(k), float) for k in ("duplicate_probability", "reorder_probability")))
+    if label == "default values":
+        # The chart's defaults are leap-mock's: rendering them changes nothing.
+        defaults = tomllib.loads((repo / "config" / "default.toml").read_text())
+        diff = {k: (got[k], v) for k, v in rendered_webhook_settings(defaults).items() if got[k] != v}
+        check("default values render leap-mock's own defaults (config/default.toml)", not diff, diff)
+
+    pem = values["config"]["webhooks"]["caCert"]
+    ca_file = settings.get("webhooks", {}).get("ca_file")
+    if pem:
+        check("webhook CA in the ConfigMap, mounted where webhooks.ca_file points",
+              cm["data"].get(WEBHOOK_CA_KEY, "").strip() == pem.strip()
+              and ca_file == f"{mount_path}/{WEBHOOK_CA_KEY}", ca_file)
+    else:
+        check("no caCert: no CA in the ConfigMap, ca_file empty", WEBHOOK_CA_KEY not in cm["data"] and ca_file == "")
+
+    want_flows = {name: org["flows"] for name, org in values["orgs"].items()
+                  if org.get("flows") and org.get("enabled") is not False}
+    got_flows = {name: org["flows"] for name, org in settings.get("orgs", {}).items() if org.get("flows")}
+    check("orgs.*.flows rendered as [orgs.<name>.flows] tables", got_flows == want_flows,
+          f"{got_flows} != {want_flows}")
+
+
+def webhooks_file_facts(docs):
+    """ci/webhooks-values.yaml: the shared-cluster settings, spelled out."""
+    print("\n[ci/webhooks-values.yaml] webhook settings for a shared cluster")
+    cm = one(docs, "ConfigMap")
+    settings = tomllib.loads(cm["data"]["settings.toml"])
+    wh = settings["webhooks"]
+    check("strict on, allowlist of the partners' hosts",
+          wh["strict"] is True and wh["allowed_hosts"] == ["*.acme.example", "hooks.globex.example"])
+    check("compressed retry schedule as a TOML array of duration strings",
+          wh["retry_schedule"] == ["0s", "200ms", "1s", "5s", "1m30s", "1h 30m"])
+    check("faults on", wh["faults"] == {"duplicate_probability": 0.25, "reorder_probability": 0.1,
+                                        "delay_min": "100ms", "delay_max": "2s"})
+    check("CA mounted at /etc/leap-mock/webhook-ca.pem",
+          wh["ca_file"] == "/etc/leap-mock/webhook-ca.pem"
+          and cm["data"][WEBHOOK_CA_KEY].startswith("-----BEGIN CERTIFICATE-----"))
+    check("acme's own flows replace the defaults",
+          settings["orgs"]["acme"]["flows"] == {"solar": "CAISO", "ny-home": "NYISO", "tx-home": "ERCOT"})
+    check("demo keeps its built-in key, gets its flows", settings["orgs"]["demo"] == {"flows": {"demo-solar": "CAISO"}})
 
 
 def notes(args, extra):
@@ -246,11 +352,59 @@ def rejections(args):
         ("log.format not json|pretty", ["--set", "config.log.format=xml"], "format"),
         ("org without apiKey", ["--set", "orgs.acme.webhookUrl=http://r.example/x"], "orgs.acme.apiKey is required"),
         ("existingSecret with inline secrets", ["--set", "existingSecret=s", "--set", "adminToken=t"], "existingSecret is set"),
+        ("unknown key in config.webhooks", ["--set", "config.webhooks.signingSecret=whsec_x"], "signingSecret"),
+        ("duplicateProbability 2", ["--set", "config.webhooks.faults.duplicateProbability=2"], "duplicateProbability"),
+        ("reorderProbability -0.1", ["--set", "config.webhooks.faults.reorderProbability=-0.1"], "reorderProbability"),
+        ("retrySchedule []", ["--set-json", "config.webhooks.retrySchedule=[]"], "retrySchedule"),
+        ("retrySchedule of 51 waits", ["--set-json", "config.webhooks.retrySchedule=" + json.dumps(["1s"] * 51)], "retrySchedule"),
+        ("retrySchedule entry without a unit", ["--set-json", 'config.webhooks.retrySchedule=["0s","60"]'], "retrySchedule/1"),
+        ("timeout 0s", ["--set", "config.webhooks.timeout=0s"], "timeout"),
+        ("timeout as a number", ["--set", "config.webhooks.timeout=10"], "timeout"),
+        ("maxConcurrency 0", ["--set", "config.webhooks.maxConcurrency=0"], "maxConcurrency"),
+        ("strict as a string", ["--set-string", "config.webhooks.strict=true"], "strict"),
+        ("allowedHosts entry with a scheme", ["--set", "config.webhooks.allowedHosts[0]=https://hooks.example.com"], "allowedHosts"),
+        ("caCert that is not PEM", ["--set", "config.webhooks.caCert=not-a-cert"], "caCert"),
+        ("jobProcessingSecs above 86400", ["--set", "config.createMeters.jobProcessingSecs=86401"], "jobProcessingSecs"),
+        ("a flow region MARS", ["--set", "orgs.demo.flows.solar=MARS"], "flows/solar"),
+        ("a lower-case flow region", ["--set", "orgs.demo.flows.solar=caiso"], "flows/solar"),
+        ("a flow title with capitals", ["--set", "orgs.demo.flows.Solar=CAISO"], "Solar"),
+        ("a flow title reserved for the test utility",
+         ["--set", "orgs.demo.flows.staging-test-utility-caiso=CAISO"], "staging-test-utility-caiso"),
+        ("strict with an http webhookUrl",
+         ["--set", "config.webhooks.strict=true", "--set", "orgs.acme.apiKey=k",
+          "--set", "orgs.acme.webhookUrl=http://hooks.acme.example/leap"], "config.webhooks.strict"),
+        ("strict with a webhookUrl on port 9443",
+         ["--set", "config.webhooks.strict=true", "--set", "orgs.acme.apiKey=k",
+          "--set", "orgs.acme.webhookUrl=https://hooks.acme.example:9443/leap"], "config.webhooks.strict"),
+        ("a webhookUrl outside allowedHosts",
+         ["--set", "config.webhooks.allowedHosts[0]=*.acme.example", "--set", "orgs.acme.apiKey=k",
+          "--set", "orgs.acme.webhookUrl=http://169.254.169.254/latest"], "not in config.webhooks.allowedHosts"),
+        ("*.acme.example does not allow acme.example itself",
+         ["--set", "config.webhooks.allowedHosts[0]=*.acme.example", "--set", "orgs.acme.apiKey=k",
+          "--set", "orgs.acme.webhookUrl=https://acme.example/leap"], "not in config.webhooks.allowedHosts"),
     ]
     for name, extra, needle in cases:
         out = helm(args, *extra)
         check(f"refuses {name}", out.returncode != 0 and needle in out.stderr,
               f"exit {out.returncode}: {out.stderr.strip()[:300]}")
+
+
+def acceptances(args):
+    print("\n[accepted] receivers webhooks.strict and allowedHosts let through")
+    cases = [
+        ("https on 8843 under strict, host case and trailing dot ignored",
+         ["--set", "config.webhooks.strict=true", "--set", "config.webhooks.allowedHosts[0]=*.acme.example",
+          "--set", "orgs.acme.apiKey=k", "--set", "orgs.acme.webhookUrl=https://Hooks.ACME.example.:8843/leap"]),
+        ("an exact allowed host with a port, strict off",
+         ["--set", "config.webhooks.allowedHosts[0]=receiver.acme.svc", "--set", "orgs.acme.apiKey=k",
+          "--set", "orgs.acme.webhookUrl=http://receiver.acme.svc:8080/leap"]),
+        ("a disabled org's webhookUrl is not checked",
+         ["--set", "config.webhooks.strict=true", "--set", "orgs.acme.enabled=false",
+          "--set", "orgs.acme.webhookUrl=http://receiver.acme.svc:8080/leap"]),
+    ]
+    for name, extra in cases:
+        out = helm(args, *extra)
+        check(f"accepts {name}", out.returncode == 0, out.stderr.strip()[:300])
 
 
 def free_port():
@@ -301,6 +455,10 @@ def run_binary(args, docs, scenarios_file, existing):
             scen = Path(tmp, "scenarios.toml")
             scen.write_text(scenarios_file.read_text() if scenarios_file else cm["data"]["scenarios.toml"])
             settings["scenarios"]["file"] = str(scen)
+        if settings.get("webhooks", {}).get("ca_file"):
+            ca = Path(tmp, WEBHOOK_CA_KEY)
+            ca.write_text(cm["data"][WEBHOOK_CA_KEY])
+            settings["webhooks"]["ca_file"] = str(ca)
         port = free_port()
         for _ in range(6):
             path = Path(tmp, "settings.toml")
@@ -349,19 +507,24 @@ def main():
     print("[Chart.yaml]")
     check(f"appVersion {chart_meta['appVersion']} matches Cargo.toml {cargo}", chart_meta["appVersion"] == cargo)
 
+    chart_values = yaml.safe_load((chart / "values.yaml").read_text())
     scenarios_file = repo / "config" / "scenarios.toml"
     scenarios_file = scenarios_file if scenarios_file.is_file() else None
     for values in [None, *sorted(chart.glob("ci/*.yaml"))]:
         label = str(values) if values else "default values"
         extra = ["-f", str(values)] if values else []
         docs = render(args, *extra)
-        existing = (yaml.safe_load(values.read_text()) or {}).get("existingSecret") if values else None
-        facts(args, repo, label, docs, chart_meta["appVersion"], existing)
+        file_values = (yaml.safe_load(values.read_text()) or {}) if values else {}
+        existing = file_values.get("existingSecret")
+        facts(args, repo, label, docs, chart_meta["appVersion"], existing, merge(chart_values, file_values))
         notes(args, extra)
         if args.binary:
             run_binary(args, docs, scenarios_file, existing)
+        if values and values.name == "webhooks-values.yaml":
+            webhooks_file_facts(docs)
     checksum_rolls(args)
     rejections(args)
+    acceptances(args)
 
     print(f"\n{passed} passed, {failed} failed")
     sys.exit(1 if failed else 0)

@@ -12,7 +12,6 @@ Usage: chart_test.py --helm HELM --chart DIR [--binary LEAP_MOCK]
    webhooks.strict or allowedHosts would refuse...).
 3. With --binary: leap-mock itself starts with each rendered settings.toml + Secret env, proving
    the chart renders nothing the binary would reject (it exits 2 on unknown or bad settings).
-   Settings announced by other issues but not in this build yet are dropped and reported.
 
 Prints one line per check and ends with "N passed, N failed".
 """
@@ -35,11 +34,6 @@ import yaml
 
 RELEASE = "ci"
 NAMESPACE = "leap-mock-ci"
-# Settings other issues announced (names fixed). The chart renders them only when set; a
-# leap-mock build without them rejects them, so the runtime check drops them and says so.
-FUTURE_KEYS = [r"webhooks", r"webhooks\.signing_secret", r"scenarios", r"scenarios\.file",
-               r"orgs\.[^.]+\.signing_secret"]
-
 passed, failed = 0, 0
 
 
@@ -143,10 +137,6 @@ def rendered_webhook_settings(settings):
     return {"create_meters": settings.get("create_meters"), "webhooks": webhooks}
 
 
-def is_future(key):
-    return any(re.fullmatch(p, key) for p in FUTURE_KEYS)
-
-
 def hardened(sc, pod_sc):
     def get(field):
         return sc.get(field, pod_sc.get(field))
@@ -209,7 +199,7 @@ def facts(args, repo, label, docs, app_version, existing, values):
     settings = tomllib.loads(cm["data"]["settings.toml"])
     flat = flatten(settings)
     known = known_setting_keys(repo)
-    unknown = sorted(k for k in flat if k not in known and not is_future(k))
+    unknown = sorted(k for k in flat if k not in known)
     check("settings.toml holds only keys leap-mock knows", not unknown, unknown)
     secret_words = ("api_key", "token", "signing_secret")
     check("no secrets in the ConfigMap", not any(k.endswith(secret_words) for k in flat))
@@ -223,7 +213,7 @@ def facts(args, repo, label, docs, app_version, existing, values):
     elif secret:
         names = list(secret.get("stringData", {}))
         bad = [n for n in names if not n.startswith("LEAP_MOCK__")
-               or (env_to_key(n) not in known and not is_future(env_to_key(n)))]
+               or env_to_key(n) not in known]
         check("Secret keys are LEAP_MOCK__ variables of known settings", names and not bad, bad)
         check("pod reads the chart's Secret", env_from == [secret["metadata"]["name"]])
         check("checksum/secret annotation", re.fullmatch(r"[0-9a-f]{64}", annotations.get("checksum/secret", "")))
@@ -427,17 +417,6 @@ def to_toml(table, prefix=()):
     return lines
 
 
-def drop_key(settings, env, key):
-    """Removes one setting (a dotted key) from the file's table and the environment."""
-    for name in [n for n in env if n.removeprefix("LEAP_MOCK__").lower().replace("__", ".").startswith(key)]:
-        del env[name]
-    *parents, last = key.split(".")
-    table = settings
-    for p in parents:
-        table = table.get(p, {})
-    table.pop(last, None)
-
-
 def run_binary(args, docs, scenarios_file, existing):
     """Starts leap-mock with the rendered settings; ok when /readyz answers 200."""
     cm = one(docs, "ConfigMap")
@@ -449,7 +428,6 @@ def run_binary(args, docs, scenarios_file, existing):
         # Stand-in for the user's Secret: the API keys of orgs that the ConfigMap names.
         for org in settings.get("orgs", {}):
             secret_env.setdefault(f"LEAP_MOCK__ORGS__{org.upper()}__API_KEY", f"ci-{org}-key")
-    dropped = []
     with tempfile.TemporaryDirectory() as tmp:
         if "scenarios" in settings:
             scen = Path(tmp, "scenarios.toml")
@@ -460,36 +438,28 @@ def run_binary(args, docs, scenarios_file, existing):
             ca.write_text(cm["data"][WEBHOOK_CA_KEY])
             settings["webhooks"]["ca_file"] = str(ca)
         port = free_port()
-        for _ in range(6):
-            path = Path(tmp, "settings.toml")
-            path.write_text("\n".join(to_toml(settings)) + "\n")
-            run_env = {**env, **secret_env, "LEAP_MOCK_CONFIG": str(path),
-                       "LEAP_MOCK__SERVER__HOST": "127.0.0.1", "LEAP_MOCK__SERVER__PORT": str(port)}
-            proc = subprocess.Popen([args.binary, "serve"], env=run_env,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            ready = False
-            deadline = time.time() + 15
-            while time.time() < deadline and proc.poll() is None:
-                try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
-                        ready = r.status == 200
-                        break
-                except OSError:
-                    time.sleep(0.1)
-            proc.terminate()
+        path = Path(tmp, "settings.toml")
+        path.write_text("\n".join(to_toml(settings)) + "\n")
+        run_env = {**env, **secret_env, "LEAP_MOCK_CONFIG": str(path),
+                   "LEAP_MOCK__SERVER__HOST": "127.0.0.1", "LEAP_MOCK__SERVER__PORT": str(port)}
+        proc = subprocess.Popen([args.binary, "serve"], env=run_env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        ready = False
+        deadline = time.time() + 15
+        while time.time() < deadline and proc.poll() is None:
             try:
-                _, err = proc.communicate(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                _, err = proc.communicate()
-            m = re.search(r"invalid setting `([^`]+)`.*unknown field", err or "")
-            if not ready and proc.returncode == 2 and m and is_future(m.group(1)):
-                dropped.append(m.group(1))
-                drop_key(settings, secret_env, m.group(1))
-                continue
-            break
-    note = f" (this build lacks {', '.join(dropped)}: dropped for the check)" if dropped else ""
-    check(f"leap-mock starts with the rendered settings and Secret{note}", ready,
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
+                    ready = r.status == 200
+                    break
+            except OSError:
+                time.sleep(0.1)
+        proc.terminate()
+        try:
+            _, err = proc.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+    check("leap-mock starts with the rendered settings and Secret", ready,
           f"exit {proc.returncode}: {(err or '').strip()[-400:]}")
 
 

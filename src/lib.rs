@@ -47,15 +47,23 @@ use crate::tenants::{DEMO_API_KEY, Tenants};
 pub struct Application {
     port: u16,
     server: Server,
-    signals: StopSignals,
+    /// `None` when the embedder handles signals itself (in-process tests).
+    signals: Option<StopSignals>,
     workers: Workers,
     state: web::Data<AppState>,
 }
 
 impl Application {
     /// Binds the listener and starts the background workers; serving starts with
-    /// [`Application::run_until_stopped`].
+    /// [`Application::run_until_stopped`]. SIGTERM and Ctrl-C stop it gracefully.
     pub async fn build(settings: Settings) -> std::io::Result<Self> {
+        Self::build_with(settings, true).await
+    }
+
+    /// As [`Application::build`]; with `handle_signals = false` the app leaves SIGTERM and
+    /// Ctrl-C alone (in-process tests: Ctrl-C on `cargo test` then stops the test run) and is
+    /// stopped through [`Application::handle`].
+    pub async fn build_with(settings: Settings, handle_signals: bool) -> std::io::Result<Self> {
         let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
             .map_err(|e| {
                 std::io::Error::new(
@@ -135,7 +143,11 @@ impl Application {
         .shutdown_timeout(settings.server.shutdown_timeout_secs)
         .disable_signals()
         .run();
-        let signals = StopSignals::register()?;
+        let signals = if handle_signals {
+            Some(StopSignals::register()?)
+        } else {
+            None
+        };
 
         tracing::info!("{}", banner(&state, port));
         Ok(Self {
@@ -162,12 +174,16 @@ impl Application {
 
     /// Serves until stopped, then lets in-flight requests finish and stops the workers.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let on_signal = tokio::spawn(self.signals.stop_on_signal(
-            self.server.handle(),
-            self.state.settings.server.shutdown_timeout_secs,
-        ));
+        let on_signal = self.signals.map(|signals| {
+            tokio::spawn(signals.stop_on_signal(
+                self.server.handle(),
+                self.state.settings.server.shutdown_timeout_secs,
+            ))
+        });
         let result = self.server.await;
-        on_signal.abort();
+        if let Some(task) = on_signal {
+            task.abort();
+        }
         tracing::info!("HTTP server stopped; stopping background workers");
         let grace = Duration::from_secs(self.state.settings.server.shutdown_timeout_secs.max(1));
         self.workers.shutdown(grace).await;

@@ -43,7 +43,10 @@ impl Meters {
     }
 
     pub fn get(&self, id: &Uuid) -> Option<&Meter> {
-        self.key_of.get(id).and_then(|k| self.by_key.get(k)).map(|m| &**m)
+        self.key_of
+            .get(id)
+            .and_then(|k| self.by_key.get(k))
+            .map(|m| &**m)
     }
 
     /// Changes a meter in place, keeping the partner-reference index right.

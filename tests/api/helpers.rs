@@ -68,7 +68,8 @@ pub async fn spawn_app_with(env: &[(&str, &str)]) -> TestApp {
 
 pub async fn spawn_settings(settings: Settings) -> TestApp {
     init_logging();
-    let app = Application::build(settings)
+    // The test process keeps its signals: Ctrl-C stops `cargo test`, not the test servers.
+    let app = Application::build_with(settings, false)
         .await
         .expect("app builds and binds");
     let port = app.port();

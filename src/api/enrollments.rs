@@ -4,7 +4,7 @@
 
 use actix_web::{HttpResponse, web};
 
-use crate::api::meters::{View, meter_id, meter_not_found, search_query, search_response};
+use crate::api::meters::{View, meter_response, search_query, search_response};
 use crate::auth::Org;
 use crate::error::ApiError;
 use crate::extract::RawBody;
@@ -25,15 +25,9 @@ async fn enrollment(
     org: Org,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = meter_id(&path)?;
-    state
-        .store
-        .read(&org.name, |d| {
-            d.meters
-                .get(&id)
-                .map(|m| HttpResponse::Ok().json(m.enrollment_view()))
-        })
-        .ok_or_else(|| meter_not_found(&id))
+    meter_response(&state, &org, &path, |m| {
+        HttpResponse::Ok().json(m.enrollment_view())
+    })
 }
 
 async fn search_enrollments(

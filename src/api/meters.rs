@@ -36,20 +36,29 @@ pub fn meter_not_found(id: &Uuid) -> ApiError {
     ApiError::not_found(Family::Leap, "Meter not found").with_details(json!({ "meter_id": id }))
 }
 
+/// The response `respond` makes of one of the org's meters: 400 for a `meter_id` that is not a
+/// UUID, 404 for one the org does not have.
+pub fn meter_response(
+    state: &AppState,
+    org: &Org,
+    raw_id: &str,
+    respond: impl FnOnce(&Meter) -> HttpResponse,
+) -> Result<HttpResponse, ApiError> {
+    let id = meter_id(raw_id)?;
+    state
+        .store
+        .read(&org.name, |d| d.meters.get(&id).map(respond))
+        .ok_or_else(|| meter_not_found(&id))
+}
+
 async fn details(
     state: web::Data<AppState>,
     org: Org,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = meter_id(&path)?;
-    state
-        .store
-        .read(&org.name, |d| {
-            d.meters
-                .get(&id)
-                .map(|m| HttpResponse::Ok().json(m.details()))
-        })
-        .ok_or_else(|| meter_not_found(&id))
+    meter_response(&state, &org, &path, |m| {
+        HttpResponse::Ok().json(m.details())
+    })
 }
 
 /// Reads a `MeterFilterRequest` body (optional in Leap's spec: an empty body is `{}`) and checks

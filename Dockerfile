@@ -1,4 +1,4 @@
-# leap-mock container image: one static (musl) binary on an empty base, about 7 MB.
+# leap-mock container image: one static (musl) binary on an empty base, about 10 MB.
 #
 # Full build, where a registry is reachable (builds the binary in the `builder` stage):
 #   docker build -t leap-mock .
